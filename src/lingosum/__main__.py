@@ -1,0 +1,3 @@
+from lingosum.cli import main
+
+main()

@@ -1,0 +1,71 @@
+"""The one interface every inference backend implements, and what they share."""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """Decoding settings for one ``generate`` call.
+
+    ``max_new_tokens`` is a hard cap. When ``length_ratio`` is set, each batch is also capped
+    at ``length_ratio`` times its longest input plus ``length_slack``: a translation is about
+    as long as its source, and a runaway decode must not cost 512 steps.
+    """
+
+    num_beams: int = 4
+    max_new_tokens: int = 256
+    min_new_tokens: int = 0
+    length_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+    length_ratio: float | None = None
+    length_slack: int = 10
+    batch_size: int = 16
+
+    def cap_for(self, longest_input: int) -> int:
+        """The max new tokens for a batch whose longest input has ``longest_input`` tokens."""
+        if self.length_ratio is None:
+            return self.max_new_tokens
+        cap = math.ceil(self.length_ratio * longest_input) + self.length_slack
+        return max(self.min_new_tokens + 1, min(self.max_new_tokens, cap))
+
+
+class Backend(ABC):
+    """A loaded seq2seq model (tokenizer included) that turns texts into texts."""
+
+    name: str
+    max_input_tokens: int
+    language_tokens: frozenset[str]
+
+    @abstractmethod
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Input length of each text in model tokens, special tokens included."""
+
+    @abstractmethod
+    def _generate_batch(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
+        """Generate for one batch; ``texts`` are similar in length."""
+
+    def generate(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
+        """Generate for any number of texts: sorted by length, batched, order restored.
+
+        Empty or whitespace-only texts give empty outputs without touching the model.
+        """
+        results = [""] * len(texts)
+        todo = [i for i, text in enumerate(texts) if text.strip()]
+        lengths = self.count_tokens([texts[i] for i in todo])
+        order = [todo[j] for j in sorted(range(len(todo)), key=lambda j: -lengths[j])]
+        for start in range(0, len(order), max(1, options.batch_size)):
+            batch = order[start : start + options.batch_size]
+            outputs = self._generate_batch([texts[i] for i in batch], options)
+            for index, output in zip(batch, outputs):
+                results[index] = output.strip()
+        return results
+
+
+def language_tokens_of(vocab: Sequence[str]) -> frozenset[str]:
+    """The ``>>xxx<<`` target-language tokens in a Marian vocabulary."""
+    return frozenset(t for t in vocab if t.startswith(">>") and t.endswith("<<") and len(t) > 4)

@@ -1,0 +1,73 @@
+"""The reference backend: transformers ``AutoModelForSeq2SeqLM.generate`` on PyTorch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lingosum.backends.base import Backend, GenerationOptions, language_tokens_of
+from lingosum.errors import ModelCorruptError
+
+NO_LIMIT = 100_000
+
+
+class TransformersBackend(Backend):
+    """A Hugging Face seq2seq model (Marian, BART, ...) run by transformers."""
+
+    name = "transformers"
+
+    def __init__(self, path: Path, device: str = "cpu") -> None:
+        import torch
+        import transformers
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        transformers.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
+        try:
+            self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
+            model: Any = AutoModelForSeq2SeqLM.from_pretrained(path)
+        except (OSError, ValueError, RuntimeError, EnvironmentError) as error:
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            raise ModelCorruptError(f"cannot load the model in {path}: {first_line}") from None
+        self.model = model.eval().to(device)
+        self.device = device
+        self._torch = torch
+        self.max_input_tokens = _input_limit(self.tokenizer, model.config)
+        self.language_tokens = language_tokens_of(list(self.tokenizer.get_vocab()))
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self.tokenizer(list(texts), add_special_tokens=True, verbose=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def _generate_batch(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
+        encoded = self.tokenizer(list(texts), return_tensors="pt", padding=True, verbose=False)
+        encoded = {name: tensor.to(self.device) for name, tensor in encoded.items()}
+        cap = options.cap_for(int(encoded["input_ids"].shape[1]))
+        with self._torch.inference_mode():
+            output = self.model.generate(
+                **encoded,
+                num_beams=options.num_beams,
+                max_new_tokens=cap,
+                min_new_tokens=min(options.min_new_tokens, cap - 1),
+                length_penalty=options.length_penalty,
+                no_repeat_ngram_size=options.no_repeat_ngram_size,
+                early_stopping=options.num_beams > 1,
+                do_sample=False,
+            )
+        return list(self.tokenizer.batch_decode(output, skip_special_tokens=True))
+
+
+def _input_limit(tokenizer: Any, config: Any) -> int:
+    """The longest input the model accepts: the tokenizer's limit and the position table."""
+    limits = [
+        int(value)
+        for value in (
+            getattr(tokenizer, "model_max_length", None),
+            getattr(config, "max_position_embeddings", None),
+        )
+        if isinstance(value, int) and 0 < value < NO_LIMIT
+    ]
+    return min(limits) if limits else 512

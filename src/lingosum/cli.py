@@ -1,0 +1,208 @@
+"""The ``lingosum`` command: a thin shell over the library.
+
+Each command parses options, calls one library function, prints the result and sets the
+exit code. Errors become one line on stderr; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from lingosum.errors import LingosumError
+
+app = typer.Typer(
+    name="lingosum",
+    help="Detect, summarize and translate text into Azerbaijani, Georgian or Russian.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+T = TypeVar("T")
+DEFAULT_MAX_CHARS = 2_000_000
+
+FileArg = Annotated[str, typer.Argument(help="Text file to read, or - for standard input.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per result.")]
+OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE, not stdout.")]
+DeviceOpt = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+BackendOpt = Annotated[str, typer.Option(help="auto, transformers or ctranslate2.")]
+ComputeOpt = Annotated[
+    str | None, typer.Option(help="CTranslate2 compute type: int8, int8_float32, float32...")
+]
+ModelsOpt = Annotated[
+    Path | None,
+    typer.Option("--models", envvar="LINGOSUM_MODELS", help="TOML file overriding models."),
+]
+OfflineOpt = Annotated[bool, typer.Option(help="Never touch the network; use cached models.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings or progress.")]
+MaxCharsOpt = Annotated[
+    int, typer.Option(help="Refuse longer input (0 = no limit).", show_default=True)
+]
+
+
+def settings_from(models: Path | None, offline: bool, device: str, backend: str, compute: str | None) -> Any:
+    """Build the library's Settings from the common options."""
+    from lingosum.settings import Settings
+
+    if offline:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    return Settings(models, offline, device, backend, compute)
+
+
+def warn(message: str, quiet: bool) -> None:
+    if not quiet:
+        typer.echo(f"lingosum: warning: {message}", err=True)
+
+
+def run(action: Callable[[], T]) -> T:
+    """Call into the library, turning its errors into one line and an exit code."""
+    try:
+        return action()
+    except LingosumError as error:
+        typer.echo(f"lingosum: error: {error}", err=True)
+        raise typer.Exit(error.exit_code) from None
+
+
+def read(file: str, quiet: bool, max_chars: int | None = None) -> str:
+    from lingosum.textio import read_input
+
+    source = run(lambda: read_input(file, max_chars=max_chars or None))
+    for message in source.warnings:
+        warn(message, quiet)
+    return source.text
+
+
+def emit(results: Sequence[Any], as_json: bool, output: Path | None, quiet: bool) -> None:
+    """Print results (text, or one JSON object a line) to stdout or ``output``."""
+    for result in results:
+        for message in result.warnings:
+            warn(message, quiet)
+    if as_json:
+        body = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in results)
+    elif len(results) == 1:
+        body = results[0].text + "\n"
+    else:
+        body = "".join(f"[{r.target_language}]\n{r.text}\n\n" for r in results)
+    if output is None:
+        sys.stdout.write(body)
+        return
+    try:
+        output.write_text(body, encoding="utf-8")
+    except OSError as error:
+        typer.echo(f"lingosum: error: cannot write {output}: {error.strerror}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def detect(
+    file: FileArg = "-",
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Say which language a text is written in."""
+    from lingosum.detect import detect_language
+
+    result = detect_language(read(file, quiet))
+    if as_json:
+        typer.echo(json.dumps({"language": result.language, "confidence": round(result.confidence, 4), "reason": result.reason}))
+    else:
+        typer.echo(f"{result.language}\t{result.confidence:.2f}")
+    if result.language == "und":
+        warn(f"cannot tell the language: {result.reason}", quiet)
+        raise typer.Exit(1)
+
+
+@app.command()
+def summarize(
+    file: FileArg = "-",
+    to: Annotated[str, typer.Option(help="Target language(s): en, az, ka, ru; or az,ka,ru.")] = "en",
+    source: Annotated[str | None, typer.Option("--from", help="Source language (default: detect).")] = None,
+    length: Annotated[str, typer.Option(help="short, medium or long.")] = "medium",
+    as_json: JsonOpt = False,
+    output: OutOpt = None,
+    device: DeviceOpt = "auto",
+    backend: BackendOpt = "auto",
+    compute_type: ComputeOpt = None,
+    models: ModelsOpt = None,
+    offline: OfflineOpt = False,
+    quiet: QuietOpt = False,
+    max_chars: MaxCharsOpt = DEFAULT_MAX_CHARS,
+) -> None:
+    """Summarize a text and give the summary in one or more languages."""
+    from lingosum.registry import parse_targets
+    from lingosum.summarize import SummarizeOptions, summarize_batch
+
+    settings = settings_from(models, offline, device, backend, compute_type)
+    targets = run(lambda: parse_targets(to, settings.registry()))
+    text = read(file, quiet, max_chars)
+    options = SummarizeOptions(length=length)
+    results = run(lambda: summarize_batch([text], targets, sources=[source], options=options, settings=settings))
+    emit(results[0], as_json, output, quiet)
+
+
+@app.command()
+def translate(
+    to: Annotated[str, typer.Option(help="Target language(s): az, ka, ru, en; or az,ka,ru.")],
+    file: FileArg = "-",
+    source: Annotated[str | None, typer.Option("--from", help="Source language (default: detect).")] = None,
+    as_json: JsonOpt = False,
+    output: OutOpt = None,
+    device: DeviceOpt = "auto",
+    backend: BackendOpt = "auto",
+    compute_type: ComputeOpt = None,
+    models: ModelsOpt = None,
+    offline: OfflineOpt = False,
+    quiet: QuietOpt = False,
+    max_chars: MaxCharsOpt = DEFAULT_MAX_CHARS,
+) -> None:
+    """Translate a text into one or more languages, keeping its paragraphs."""
+    from lingosum.registry import parse_targets
+    from lingosum.translate import translate_batch
+
+    settings = settings_from(models, offline, device, backend, compute_type)
+    targets = run(lambda: parse_targets(to, settings.registry()))
+    text = read(file, quiet, max_chars)
+    results = [
+        run(lambda: translate_batch([text], code, sources=[source], settings=settings)[0])
+        for code in targets
+    ]
+    emit(results, as_json, output, quiet)
+
+
+def main() -> None:
+    """Console entry point: run the app; Ctrl-C exits quietly with status 130."""
+    import click
+
+    try:
+        code = app(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        code = done.exit_code
+    except click.ClickException as error:
+        error.show()
+        code = error.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        typer.echo("lingosum: interrupted", err=True)
+        code = 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        code = 141
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _register_command_groups() -> None:
+    """Commands that live in their own modules (batch; models and doctor)."""
+    from lingosum import cli_batch, cli_models
+
+    cli_batch.register(app)
+    cli_models.register(app)
+
+
+_register_command_groups()

@@ -1,0 +1,7 @@
+"""`lingosum batch` (being written)."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the batch command to ``app``."""

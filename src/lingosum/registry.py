@@ -1,0 +1,254 @@
+"""Which model does which job: the one table of defaults, and the TOML override.
+
+A *route* is the list of translation legs from one language to another: a direct model
+when one exists, else two legs that pivot through English.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from lingosum.errors import ConfigError, UnsupportedLanguageError
+
+Task = Literal["translator", "summarizer"]
+
+TARGET_LANGUAGES = ("az", "ka", "ru", "en")
+PIVOT = "en"
+MANY_TO_ENGLISH = "mul-en"
+MODELS_ENV = "LINGOSUM_MODELS"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model for one job, as the registry knows it.
+
+    ``model`` is a Hub id or a local directory; ``target_token`` is the ``>>xxx<<`` token a
+    multi-target Marian model needs to pick its output language.
+    """
+
+    task: Task
+    key: str
+    model: str
+    revision: str | None = None
+    target_token: str | None = None
+    license: str = "unknown"
+    score: str = ""
+    overridden_by: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return Path(self.model).is_dir()
+
+    @property
+    def label(self) -> str:
+        """How the model is named in messages: id and revision, or the local path."""
+        if self.is_local or not self.revision:
+            return self.model
+        return f"{self.model}@{self.revision[:10]}"
+
+
+def _t(key: str, model: str, revision: str, license: str, score: str, token: str | None = None):
+    return ModelSpec("translator", key, model, revision, token, license, score)
+
+
+# The defaults. README's model table is generated from this table (see `lingosum models list`).
+UNPINNED = "main"  # no verified commit of these repositories was available when pinning
+
+DEFAULT_TRANSLATORS: dict[str, ModelSpec] = {
+    spec.key: spec
+    for spec in (
+        _t("en-ru", "Helsinki-NLP/opus-mt-en-ru", "13dd880734a16cbfb049690c7f53cb94705ca1d2",
+           "Apache-2.0", "BLEU 27.1 newstest2019, 48.4 Tatoeba"),
+        _t("en-az", "Helsinki-NLP/opus-mt-en-az", "5e104e226b0373324f9f3dec67a5758560db49ab",
+           "Apache-2.0", "BLEU 18.6 Tatoeba eng-aze"),
+        _t("en-ka", "Helsinki-NLP/opus-mt-en-mul", UNPINNED, "Apache-2.0",
+           "multi-target; eng-kat chrF 0.11 Tatoeba (OPUS-MT leaderboard): very weak", ">>kat<<"),
+        _t("ru-en", "Helsinki-NLP/opus-mt-ru-en", "39fdcea592bdeb244fa87ce823e9f5c70d3a2bc3",
+           "CC-BY-4.0", "BLEU 31.4 newstest2019, 61.1 Tatoeba"),
+        _t("az-en", "Helsinki-NLP/opus-mt-az-en", "e1cd7fd0daa6b9ce0130d51215c2b7b4a9c1c052",
+           "Apache-2.0", "BLEU 31.9 Tatoeba"),
+        _t("ka-en", "Helsinki-NLP/opus-mt-ka-en", "f6f4a42415aa81a926f6596654cfcbd37cefc214",
+           "Apache-2.0", "BLEU 37.9 Tatoeba"),
+        _t("hy-en", "Helsinki-NLP/opus-mt-hy-en", "f9fcc30dce3ec8b1692577d68cf9ec67625fce65",
+           "Apache-2.0", "BLEU 29.5 Tatoeba"),
+        _t("tr-en", "Helsinki-NLP/opus-mt-tr-en", UNPINNED, "Apache-2.0",
+           "BLEU 27.0 newstest2018, 63.5 Tatoeba"),
+        _t("uk-en", "Helsinki-NLP/opus-mt-uk-en", UNPINNED, "Apache-2.0", "BLEU 64.1 Tatoeba"),
+        _t("de-en", "Helsinki-NLP/opus-mt-de-en", UNPINNED, "Apache-2.0",
+           "BLEU 40.1 newstest2019, 55.4 Tatoeba"),
+        _t("fr-en", "Helsinki-NLP/opus-mt-fr-en", UNPINNED, "Apache-2.0",
+           "BLEU 37.8 newstest2014, 57.5 Tatoeba"),
+        _t("mul-en", "Helsinki-NLP/opus-mt-mul-en", UNPINNED, "Apache-2.0",
+           "many-to-English fallback; kat-eng chrF 0.40 FLORES-200 (leaderboard)"),
+    )
+}
+
+DEFAULT_SUMMARIZERS: dict[str, ModelSpec] = {
+    "en": ModelSpec(
+        "summarizer",
+        "en",
+        "sshleifer/distilbart-cnn-12-6",
+        "a4f8f3ea906ed274767e9906dbaede7531d660ff",
+        None,
+        "Apache-2.0",
+        "ROUGE-2 21.26, ROUGE-L 30.59 CNN/DM",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The model table in force: defaults with any overrides applied."""
+
+    translators: Mapping[str, ModelSpec] = field(default_factory=lambda: dict(DEFAULT_TRANSLATORS))
+    summarizers: Mapping[str, ModelSpec] = field(default_factory=lambda: dict(DEFAULT_SUMMARIZERS))
+
+    def translator(self, source: str, target: str) -> ModelSpec | None:
+        """The direct model for ``source``->``target``, if the table has one."""
+        return self.translators.get(f"{source}-{target}")
+
+    def route(self, source: str, target: str) -> list[ModelSpec]:
+        """The translation legs from ``source`` to ``target`` (empty when they are equal).
+
+        Raises:
+            UnsupportedLanguageError: no direct model, no pivot through English.
+        """
+        if source == target:
+            return []
+        direct = self.translator(source, target)
+        if direct is not None:
+            return [direct]
+        if target == PIVOT:
+            fallback = self.translators.get(MANY_TO_ENGLISH)
+            if fallback is not None:
+                return [replace(fallback, key=f"{source}-en")]
+        elif source != PIVOT:
+            first = self.route(source, PIVOT)
+            second = self.translator(PIVOT, target)
+            if first and second is not None:
+                return [*first, second]
+        raise UnsupportedLanguageError(
+            f"no model translates {source} to {target}; "
+            f"targets available: {', '.join(self.targets())}"
+        )
+
+    def targets(self) -> list[str]:
+        """Languages the tool can translate into (from English at least)."""
+        found = {key.split("-")[1] for key in self.translators} | {PIVOT}
+        return sorted(found)
+
+    def summarizer(self, language: str) -> ModelSpec | None:
+        """The summarizer that reads ``language`` directly, if any."""
+        return self.summarizers.get(language)
+
+    def all_specs(self) -> list[ModelSpec]:
+        return [*self.summarizers.values(), *self.translators.values()]
+
+
+def check_target(language: str, registry: Registry) -> str:
+    """Normalise a target language code, or raise a one-line error listing the choices."""
+    code = language.strip().lower()
+    if code not in registry.targets():
+        raise UnsupportedLanguageError(
+            f"unsupported target language {language!r}; choose from {', '.join(registry.targets())}"
+        )
+    return code
+
+
+def parse_targets(value: str, registry: Registry) -> list[str]:
+    """``"az,ka,ru"`` -> ``["az", "ka", "ru"]``, validated, duplicates dropped, order kept."""
+    codes = [part for part in (p.strip() for p in value.split(",")) if part]
+    if not codes:
+        raise UnsupportedLanguageError("no target language given; use e.g. --to az,ka,ru")
+    return list(dict.fromkeys(check_target(code, registry) for code in codes))
+
+
+def load_registry(models_file: Path | str | None = None) -> Registry:
+    """The registry with the overrides from ``models_file`` (or ``$LINGOSUM_MODELS``) applied.
+
+    Raises:
+        ConfigError: the file is missing, not TOML, or has an unknown table or bad entry.
+    """
+    path_text = str(models_file) if models_file else os.environ.get(MODELS_ENV, "")
+    if not path_text:
+        return Registry()
+    path = Path(path_text).expanduser()
+    data = _read_toml(path)
+    unknown = set(data) - {"translator", "summarizer"}
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown table(s) {', '.join(sorted(unknown))}; "
+            "use [translator] and [summarizer]"
+        )
+    translators = dict(DEFAULT_TRANSLATORS)
+    summarizers = dict(DEFAULT_SUMMARIZERS)
+    for task, table in (("translator", translators), ("summarizer", summarizers)):
+        for key, entry in _table(data, task, path).items():
+            table[key] = _override(task, key, entry, path)  # type: ignore[arg-type]
+    return Registry(translators, summarizers)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"models file not found: {path}") from None
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"cannot read models file {path}: {error}") from None
+
+
+def _table(data: dict[str, Any], task: str, path: Path) -> dict[str, Any]:
+    table = data.get(task, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{task}] must be a table")
+    return table
+
+
+def _override(task: Task, key: str, entry: Any, path: Path) -> ModelSpec:
+    if isinstance(entry, str):
+        entry = {"model": entry}
+    if not isinstance(entry, dict) or not isinstance(entry.get("model"), str):
+        raise ConfigError(
+            f'{path}: [{task}] "{key}" must be a model id or path, '
+            'or a table with model = "..." (and optional revision, target_token)'
+        )
+    _check_key(task, key, path)
+    extra = set(entry) - {"model", "revision", "target_token", "license", "score"}
+    if extra:
+        raise ConfigError(f'{path}: [{task}] "{key}": unknown field(s) {", ".join(sorted(extra))}')
+    model = entry["model"]
+    local = (path.parent / Path(model).expanduser()).resolve()
+    if model.startswith((".", "/", "~")) or local.is_dir():
+        model = str(local)
+    defaults = (DEFAULT_TRANSLATORS if task == "translator" else DEFAULT_SUMMARIZERS).get(key)
+    token = entry.get("target_token")
+    if token is None and defaults is not None and defaults.model == entry["model"]:
+        token = defaults.target_token
+    return ModelSpec(
+        task=task,
+        key=key,
+        model=model,
+        revision=entry.get("revision"),
+        target_token=token,
+        license=entry.get("license", "see the model's card"),
+        score=entry.get("score", ""),
+        overridden_by=str(path),
+    )
+
+
+def _check_key(task: Task, key: str, path: Path) -> None:
+    parts = key.split("-")
+    valid = len(parts) == 2 if task == "translator" else len(parts) == 1
+    if not valid or not all(part.isalpha() for part in parts):
+        example = '"en-ka"' if task == "translator" else '"en"'
+        raise ConfigError(f'{path}: bad key "{key}" in [{task}]; keys look like {example}')

@@ -1,0 +1,211 @@
+"""Summarization: bring the text to a language the summarizer reads, summarize long
+documents chunk by chunk, then translate the summary into each target language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lingosum.backends.base import Backend, GenerationOptions
+from lingosum.errors import ConfigError
+from lingosum.registry import PIVOT, check_target
+from lingosum.settings import ModelUse, Settings, load_model
+from lingosum.summarize.chunking import chunk_documents
+from lingosum.translate.engine import TranslateOptions, _source_language, run_route
+
+# (min, max) new tokens. "medium" is distilbart-cnn-12-6's own setting (56..142).
+LENGTHS: dict[str, tuple[int, int]] = {"short": (20, 60), "medium": (56, 142), "long": (110, 300)}
+MAX_ROUNDS = 6
+
+
+@dataclass(frozen=True)
+class SummarizeOptions:
+    """How long the summary is, and how it is decoded."""
+
+    length: str = "medium"
+    num_beams: int = 4
+    batch_size: int = 4
+    translation: TranslateOptions = field(default_factory=TranslateOptions)
+
+    def generation(self, input_limit: int) -> GenerationOptions:
+        """Settings for one summarization pass.
+
+        Each partial summary is capped at half the input limit so that combining them
+        always shrinks the text and the reduction ends.
+        """
+        if self.length not in LENGTHS:
+            raise ConfigError(f"unknown length {self.length!r}; choose from {', '.join(LENGTHS)}")
+        low, high = LENGTHS[self.length]
+        high = max(2, min(high, input_limit // 2))
+        return GenerationOptions(
+            num_beams=self.num_beams,
+            min_new_tokens=min(low, high - 1),
+            max_new_tokens=high,
+            length_penalty=2.0,
+            no_repeat_ngram_size=3,
+            batch_size=self.batch_size,
+        )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A summary in one target language and how it was made.
+
+    ``chunks`` counts the pieces the input was cut into (1 when it fit the model at once);
+    ``rounds`` counts summarization passes.
+    """
+
+    text: str
+    source_language: str
+    target_language: str
+    chunks: int = 1
+    rounds: int = 1
+    models: tuple[ModelUse, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source_language": self.source_language,
+            "target_language": self.target_language,
+            "text": self.text,
+            "chunks": self.chunks,
+            "rounds": self.rounds,
+            "models": [use.to_dict() for use in self.models],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class Condensed:
+    """One document's summary in the summarizer's language."""
+
+    text: str
+    chunks: int
+    rounds: int
+
+
+def summarize(
+    text: str,
+    to: str = "en",
+    *,
+    source: str | None = None,
+    options: SummarizeOptions | None = None,
+    settings: Settings | None = None,
+) -> Summary:
+    """Summarize ``text`` and give the summary in ``to`` (``en``, ``az``, ``ka`` or ``ru``).
+
+    Raises:
+        InputError: empty text, or the language cannot be detected.
+        UnsupportedLanguageError: no route from the source or to the target.
+        ModelError: a model cannot be fetched or loaded.
+    """
+    return summarize_batch([text], [to], sources=[source], options=options, settings=settings)[0][0]
+
+
+def summarize_batch(
+    texts: Sequence[str],
+    targets: Sequence[str],
+    *,
+    sources: Sequence[str | None] | None = None,
+    options: SummarizeOptions | None = None,
+    settings: Settings | None = None,
+) -> list[list[Summary]]:
+    """Summarize many documents into several languages, each summary computed once.
+
+    Returns:
+        For each document, one ``Summary`` per target, in the order of ``targets``.
+    """
+    options = options or SummarizeOptions()
+    settings = settings or Settings()
+    registry = settings.registry()
+    codes = [check_target(code, registry) for code in targets]
+    given = sources or [None] * len(texts)
+    languages = [_source_language(text, lang) for text, lang in zip(texts, given)]
+    condensed: list[Condensed | None] = [None] * len(texts)
+    read_as: list[str] = [PIVOT] * len(texts)
+    uses: list[list[ModelUse]] = [[] for _ in texts]
+    for language in sorted(set(languages)):
+        indices = [i for i, lang in enumerate(languages) if lang == language]
+        reader = language if registry.summarizer(language) else PIVOT
+        docs = [texts[i] for i in indices]
+        leg_uses: list[ModelUse] = []
+        if reader != language:
+            docs, leg_uses = run_route(
+                docs, language, registry.route(language, reader), options.translation, settings
+            )
+        spec = registry.summarizer(reader)
+        if spec is None:
+            raise ConfigError(f"no summarizer configured for {reader}; add [summarizer] \"{reader}\"")
+        backend, use = load_model(spec, settings)
+        for i, result in zip(indices, condense(docs, reader, backend, options)):
+            condensed[i], read_as[i], uses[i] = result, reader, [*leg_uses, use]
+    per_target = [
+        _translate_summaries(condensed, read_as, languages, uses, code, options, settings)
+        for code in codes
+    ]
+    return [list(row) for row in zip(*per_target)]
+
+
+def _translate_summaries(
+    condensed: Sequence[Condensed | None],
+    read_as: Sequence[str],
+    languages: Sequence[str],
+    uses: Sequence[list[ModelUse]],
+    target: str,
+    options: SummarizeOptions,
+    settings: Settings,
+) -> list[Summary]:
+    """Translate each document's summary into ``target``, batching documents per route."""
+    registry = settings.registry()
+    results: list[Summary | None] = [None] * len(condensed)
+    for reader in sorted(set(read_as)):
+        indices = [i for i, lang in enumerate(read_as) if lang == reader]
+        texts = [condensed[i].text for i in indices]  # type: ignore[union-attr]
+        outputs, leg_uses = run_route(
+            texts, reader, registry.route(reader, target), options.translation, settings
+        )
+        for i, output in zip(indices, outputs):
+            done = condensed[i]
+            assert done is not None
+            results[i] = Summary(
+                text=output,
+                source_language=languages[i],
+                target_language=target,
+                chunks=done.chunks,
+                rounds=done.rounds,
+                models=tuple([*uses[i], *leg_uses]),
+            )
+    return [r for r in results if r is not None]
+
+
+def condense(
+    texts: Sequence[str], language: str, backend: Backend, options: SummarizeOptions
+) -> list[Condensed]:
+    """Summarize documents of any length with one model.
+
+    A document that fits the model is summarized once. A longer one is cut into chunks of
+    whole sentences, each chunk is summarized, and the partial summaries are joined and
+    summarized again, until one pass covers everything. Chunks of all documents in a round
+    go through the model together.
+    """
+    limit = backend.max_input_tokens
+    generation = options.generation(limit)
+    current = list(texts)
+    chunks = [0] * len(texts)
+    rounds = [0] * len(texts)
+    pending = list(range(len(texts)))
+    for _ in range(MAX_ROUNDS):
+        if not pending:
+            break
+        plans = chunk_documents([current[i] for i in pending], language, limit, backend.count_tokens)
+        outputs = iter(backend.generate([c for plan in plans for c in plan], generation))
+        still = []
+        for i, plan in zip(pending, plans):
+            chunks[i] = chunks[i] or len(plan)
+            rounds[i] += 1
+            current[i] = " ".join(next(outputs) for _ in plan)
+            if len(plan) > 1:
+                still.append(i)
+        pending = still
+    return [Condensed(current[i], chunks[i], rounds[i]) for i in range(len(texts))]

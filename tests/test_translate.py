@@ -1,0 +1,160 @@
+"""Translation end to end with tiny local models: routing, target tokens, pivoting,
+segmentation, batching and paragraph structure. Model output is noise; structure is not."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from lingosum.backends import load_backend
+from lingosum.backends.base import Backend, GenerationOptions
+from lingosum.errors import InputError, ModelError
+from lingosum.registry import ModelSpec
+from lingosum.settings import Settings
+from lingosum.translate import TranslateOptions, translate, translate_batch
+from lingosum.translate.engine import MAX_PIECE_TOKENS, target_prefix
+from lingosum.translate.document import reassemble, segment_documents
+
+FAST = TranslateOptions(num_beams=1, max_new_tokens=12)
+ENGLISH = (
+    "The ministers met in Baku on Tuesday. They discussed the new railway.\n\n"
+    "Trade on the corridor grew last year. Both governments want shorter waits at the border.\n\n"
+    "They will meet again in the autumn."
+)
+
+
+@pytest.fixture
+def settings(models_toml: Path) -> Settings:
+    return Settings(models_file=models_toml, backend="transformers", device="cpu")
+
+
+def test_translation_keeps_paragraphs_and_reports_models(settings: Settings) -> None:
+    result = translate(ENGLISH, "ru", options=FAST, settings=settings)
+    assert result.source_language == "en"
+    assert result.target_language == "ru"
+    assert len(result.text.split("\n\n")) == 3
+    (use,) = result.models
+    assert use.role == "translator en-ru"
+    assert Path(use.path).is_dir()
+    assert use.backend == "transformers"
+
+
+def test_multi_target_model_gets_its_token(settings: Settings, tiny_models: dict) -> None:
+    result = translate(ENGLISH, "ka", options=FAST, settings=settings)
+    assert result.models[0].target_token == ">>kat<<"
+    assert result.models[0].path == str(tiny_models["marian_multi"])
+
+
+def test_multi_target_model_without_token_is_an_error(tmp_path: Path, tiny_models: dict) -> None:
+    toml = tmp_path / "m.toml"
+    toml.write_text(f'[translator]\n"en-ka" = "{tiny_models["marian_multi"]}"\n', encoding="utf-8")
+    settings = Settings(models_file=toml, backend="transformers", device="cpu")
+    with pytest.raises(ModelError, match="needs a target token"):
+        translate(ENGLISH, "ka", options=FAST, settings=settings)
+
+
+def test_unknown_target_token_is_an_error(tiny_models: dict) -> None:
+    backend = load_backend(tiny_models["marian_multi"], backend="transformers", device="cpu")
+    spec = ModelSpec("translator", "en-az", "x", target_token=">>aze<<")
+    with pytest.raises(ModelError, match="no target token >>aze<<"):
+        target_prefix(spec, backend)
+
+
+def test_pivot_through_english(settings: Settings) -> None:
+    result = translate("Министры встретились в Баку.", "az", source="ru", options=FAST, settings=settings)
+    assert [use.role for use in result.models] == ["translator ru-en", "translator en-az"]
+    assert result.text
+
+
+def test_same_language_returns_text_unchanged(settings: Settings) -> None:
+    result = translate(ENGLISH, "en", settings=settings)
+    assert result.text == ENGLISH
+    assert result.models == ()
+
+
+@pytest.mark.parametrize("text", ["", "   \n  "])
+def test_empty_text_is_refused(settings: Settings, text: str) -> None:
+    with pytest.raises(InputError, match="empty"):
+        translate(text, "ru", settings=settings)
+
+
+def test_undetectable_language_asks_for_from(settings: Settings) -> None:
+    with pytest.raises(InputError, match="--from"):
+        translate("12345 67890 !!!", "ru", settings=settings)
+
+
+def test_documents_are_batched_together(settings: Settings, tiny_models: dict) -> None:
+    backend = load_backend(tiny_models["marian"], backend="transformers", device="cpu")
+    calls: list[int] = []
+    original = backend._generate_batch
+
+    def counting(texts: Sequence[str], options: GenerationOptions) -> list[str]:
+        calls.append(len(texts))
+        return original(texts, options)
+
+    backend._generate_batch = counting  # type: ignore[method-assign]
+    try:
+        docs = [f"Document number {i} is short. It has two sentences." for i in range(20)]
+        options = TranslateOptions(num_beams=1, max_new_tokens=4, batch_size=16)
+        results = translate_batch(docs, "ru", options=options, settings=settings)
+    finally:
+        del backend._generate_batch
+    assert len(results) == 20
+    assert calls == [16, 16, 8]  # 40 sentences of 20 documents, not 20 calls
+
+
+def test_long_unpunctuated_sentence_is_split_never_cut(settings: Settings, tiny_models: dict) -> None:
+    backend = load_backend(tiny_models["marian"], backend="transformers", device="cpu")
+    text = ("word" * 5 + " ") * 2000  # one 50,000-character "sentence"
+    segmented = segment_documents([text], "en", MAX_PIECE_TOKENS, backend.count_tokens)
+    assert len(segmented.units) > 10
+    assert max(backend.count_tokens(segmented.units)) <= MAX_PIECE_TOKENS
+    assert "".join(segmented.units).replace(" ", "") == text.replace(" ", "")
+    options = TranslateOptions(num_beams=1, max_new_tokens=2, batch_size=64)
+    assert translate(text, "ru", source="en", options=options, settings=settings).text
+
+
+class Echo(Backend):
+    """A backend whose 'model' upper-cases its input: exposes ordering bugs."""
+
+    name = "echo"
+    max_input_tokens = 100
+    language_tokens = frozenset()
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(t.split()) for t in texts]
+
+    def _generate_batch(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
+        self.batches.append(list(texts))
+        return [t.upper() for t in texts]
+
+
+def test_generate_sorts_batches_and_restores_order() -> None:
+    backend = Echo()
+    texts = ["a", "b b b", "", "c c", "d d d d", "e"]
+    out = backend.generate(texts, GenerationOptions(batch_size=2))
+    assert out == ["A", "B B B", "", "C C", "D D D D", "E"]
+    assert backend.batches[0] == ["d d d d", "b b b"]  # longest first, similar lengths together
+    assert all("" not in batch for batch in backend.batches)
+
+
+@pytest.mark.parametrize(
+    ("outputs", "layouts", "expected"),
+    [
+        (["A", "B", "C"], [[[1, 1], [1]]], ["A B\n\nC"]),
+        (["A1", "A2", "B"], [[[2]], [[1]]], ["A1 A2", "B"]),
+        ([], [[]], [""]),
+    ],
+)
+def test_reassemble(outputs: list[str], layouts: list, expected: list[str]) -> None:
+    assert reassemble(outputs, layouts) == expected
+
+
+def test_reassemble_rejects_mismatched_layout() -> None:
+    with pytest.raises(ValueError):
+        reassemble(["A", "B"], [[[1]]])
