@@ -15,7 +15,7 @@ import lingosum.cli as cli
 from lingosum.cli import app
 
 ARTICLE = Path(__file__).parents[1] / "examples" / "article.txt"
-FAST = ["--backend", "transformers", "--device", "cpu"]
+FAST = ["--backend", "transformers", "--device", "cpu", "--beams", "1"]
 
 
 @pytest.fixture
@@ -97,8 +97,10 @@ def test_quiet_silences_warnings(runner: CliRunner, models_toml: Path, tmp_path:
 
 
 def test_long_unpunctuated_sentence(runner: CliRunner, models_toml: Path, tmp_path: Path) -> None:
+    # The 50,000-character case is in test_translate.py with a short decode; random tiny
+    # models never stop early, so here a shorter run-on sentence proves the wiring.
     path = tmp_path / "long.txt"
-    path.write_text("lorem ipsum dolor " * 2800, encoding="utf-8")  # ~50,000 characters
+    path.write_text("lorem ipsum dolor " * 200, encoding="utf-8")
     result = invoke(runner, "translate", str(path), "--to", "ru", "--from", "en", "--models", str(models_toml), *FAST)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip()

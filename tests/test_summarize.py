@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import lingosum.summarize.engine as engine
+from lingosum.summarize import engine
 from lingosum.backends import load_backend
 from lingosum.errors import ConfigError
 from lingosum.settings import Settings
@@ -35,7 +35,7 @@ def test_short_english_text_is_summarized_in_one_pass(settings: Settings) -> Non
 @pytest.mark.parametrize(
     ("lengths", "limit", "expected"),
     [
-        ([5, 5, 5], 20, [range(0, 2), range(2, 3)]),
+        ([5, 5, 5], 12, [range(0, 2), range(2, 3)]),
         ([3, 3, 3, 3], 100, [range(0, 4)]),
         ([50, 3], 20, [range(0, 1), range(1, 2)]),
         ([], 20, []),

@@ -28,6 +28,7 @@ app = typer.Typer(
 
 T = TypeVar("T")
 DEFAULT_MAX_CHARS = 2_000_000
+INTERRUPTED = 130
 
 FileArg = Annotated[str, typer.Argument(help="Text file to read, or - for standard input.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per result.")]
@@ -43,6 +44,7 @@ ModelsOpt = Annotated[
 ]
 OfflineOpt = Annotated[bool, typer.Option(help="Never touch the network; use cached models.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings or progress.")]
+BeamsOpt = Annotated[int, typer.Option(min=1, max=16, help="Beam size: 1 is fastest, 4 is best.")]
 MaxCharsOpt = Annotated[
     int, typer.Option(help="Refuse longer input (0 = no limit).", show_default=True)
 ]
@@ -54,7 +56,7 @@ def settings_from(models: Path | None, offline: bool, device: str, backend: str,
 
     if offline:
         os.environ["HF_HUB_OFFLINE"] = "1"
-    return Settings(models, offline, device, backend, compute)
+    return run(Settings(models, offline, device, backend, compute).check)
 
 
 def warn(message: str, quiet: bool) -> None:
@@ -126,6 +128,7 @@ def summarize(
     to: Annotated[str, typer.Option(help="Target language(s): en, az, ka, ru; or az,ka,ru.")] = "en",
     source: Annotated[str | None, typer.Option("--from", help="Source language (default: detect).")] = None,
     length: Annotated[str, typer.Option(help="short, medium or long.")] = "medium",
+    beams: BeamsOpt = 4,
     as_json: JsonOpt = False,
     output: OutOpt = None,
     device: DeviceOpt = "auto",
@@ -139,11 +142,12 @@ def summarize(
     """Summarize a text and give the summary in one or more languages."""
     from lingosum.registry import parse_targets
     from lingosum.summarize import SummarizeOptions, summarize_batch
+    from lingosum.translate import TranslateOptions
 
     settings = settings_from(models, offline, device, backend, compute_type)
     targets = run(lambda: parse_targets(to, settings.registry()))
     text = read(file, quiet, max_chars)
-    options = SummarizeOptions(length=length)
+    options = SummarizeOptions(length, beams, translation=TranslateOptions(num_beams=beams))
     results = run(lambda: summarize_batch([text], targets, sources=[source], options=options, settings=settings))
     emit(results[0], as_json, output, quiet)
 
@@ -153,6 +157,7 @@ def translate(
     to: Annotated[str, typer.Option(help="Target language(s): az, ka, ru, en; or az,ka,ru.")],
     file: FileArg = "-",
     source: Annotated[str | None, typer.Option("--from", help="Source language (default: detect).")] = None,
+    beams: BeamsOpt = 4,
     as_json: JsonOpt = False,
     output: OutOpt = None,
     device: DeviceOpt = "auto",
@@ -165,13 +170,14 @@ def translate(
 ) -> None:
     """Translate a text into one or more languages, keeping its paragraphs."""
     from lingosum.registry import parse_targets
-    from lingosum.translate import translate_batch
+    from lingosum.translate import TranslateOptions, translate_batch
 
     settings = settings_from(models, offline, device, backend, compute_type)
     targets = run(lambda: parse_targets(to, settings.registry()))
     text = read(file, quiet, max_chars)
+    options = TranslateOptions(num_beams=beams)
     results = [
-        run(lambda: translate_batch([text], code, sources=[source], settings=settings)[0])
+        run(lambda: translate_batch([text], code, sources=[source], options=options, settings=settings)[0])
         for code in targets
     ]
     emit(results, as_json, output, quiet)
@@ -189,12 +195,14 @@ def main() -> None:
         error.show()
         code = error.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort):
-        typer.echo("lingosum: interrupted", err=True)
-        code = 130
+        code = INTERRUPTED
     except BrokenPipeError:
         sys.stderr.close()
         code = 141
-    sys.exit(code if isinstance(code, int) else 0)
+    code = code if isinstance(code, int) else 0
+    if code == INTERRUPTED:  # typer turns Ctrl-C into a silent exit status 130
+        typer.echo("lingosum: interrupted", err=True)
+    sys.exit(code)
 
 
 def _register_command_groups() -> None:

@@ -127,9 +127,12 @@ class Registry:
             fallback = self.translators.get(MANY_TO_ENGLISH)
             if fallback is not None:
                 return [replace(fallback, key=f"{source}-en")]
-        elif source != PIVOT:
-            first = self.route(source, PIVOT)
+        elif source != PIVOT and self.translator(PIVOT, target) is not None:
             second = self.translator(PIVOT, target)
+            try:
+                first = self.route(source, PIVOT)
+            except UnsupportedLanguageError:
+                first = []
             if first and second is not None:
                 return [*first, second]
         raise UnsupportedLanguageError(

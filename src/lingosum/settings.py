@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lingosum.errors import ConfigError
 from lingosum.registry import ModelSpec, Registry, load_registry
 
 
@@ -29,6 +30,24 @@ class Settings:
 
     def registry(self) -> Registry:
         return load_registry(self.models_file)
+
+    def check(self) -> Settings:
+        """Validate the option values before any work starts (imports nothing heavy).
+
+        Raises:
+            ConfigError: an unknown device, backend or compute type name.
+        """
+        from lingosum.backends import BACKENDS, DEVICES
+        from lingosum.backends.base import COMPUTE_TYPES
+
+        for value, allowed, what in (
+            (self.device, DEVICES, "device"),
+            (self.backend, BACKENDS, "backend"),
+            (self.compute_type or "default", (*COMPUTE_TYPES, "default"), "compute type"),
+        ):
+            if value not in allowed:
+                raise ConfigError(f"unknown {what} {value!r}; choose from {', '.join(allowed)}")
+        return self
 
 
 @dataclass(frozen=True)

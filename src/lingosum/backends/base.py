@@ -8,6 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 
+# CTranslate2's compute types; the transformers backend always computes in float32.
+COMPUTE_TYPES = (
+    "auto",
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "int16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
+
+
 @dataclass(frozen=True)
 class GenerationOptions:
     """Decoding settings for one ``generate`` call.

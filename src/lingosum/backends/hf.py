@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,10 @@ class TransformersBackend(Backend):
         transformers.logging.set_verbosity_error()
         transformers.utils.logging.disable_progress_bar()
         try:
-            self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
+            with warnings.catch_warnings():
+                # MarianTokenizer asks for sacremoses; Opus-MT models work without it.
+                warnings.filterwarnings("ignore", message=".*sacremoses")
+                self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
             model: Any = AutoModelForSeq2SeqLM.from_pretrained(path)
         except (OSError, ValueError, RuntimeError, EnvironmentError) as error:
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)

@@ -31,13 +31,13 @@ class SummarizeOptions:
     def generation(self, input_limit: int) -> GenerationOptions:
         """Settings for one summarization pass.
 
-        Each partial summary is capped at half the input limit so that combining them
-        always shrinks the text and the reduction ends.
+        Each partial summary is capped at a quarter of the input limit so that combining
+        them shrinks the text quickly (this only bites on models with small input limits).
         """
         if self.length not in LENGTHS:
             raise ConfigError(f"unknown length {self.length!r}; choose from {', '.join(LENGTHS)}")
         low, high = LENGTHS[self.length]
-        high = max(2, min(high, input_limit // 2))
+        high = max(2, min(high, input_limit // 4))
         return GenerationOptions(
             num_beams=self.num_beams,
             min_new_tokens=min(low, high - 1),
@@ -83,6 +83,7 @@ class Condensed:
     text: str
     chunks: int
     rounds: int
+    warnings: tuple[str, ...] = ()
 
 
 def summarize(
@@ -175,6 +176,7 @@ def _translate_summaries(
                 chunks=done.chunks,
                 rounds=done.rounds,
                 models=tuple([*uses[i], *leg_uses]),
+                warnings=done.warnings,
             )
     return [r for r in results if r is not None]
 
@@ -194,6 +196,7 @@ def condense(
     current = list(texts)
     chunks = [0] * len(texts)
     rounds = [0] * len(texts)
+    warnings: list[tuple[str, ...]] = [()] * len(texts)
     pending = list(range(len(texts)))
     for _ in range(MAX_ROUNDS):
         if not pending:
@@ -208,4 +211,9 @@ def condense(
             if len(plan) > 1:
                 still.append(i)
         pending = still
-    return [Condensed(current[i], chunks[i], rounds[i]) for i in range(len(texts))]
+    for i in pending:
+        warnings[i] = (
+            f"the partial summaries still needed {MAX_ROUNDS}+ passes; "
+            "the summary is the joined partial summaries of the last pass",
+        )
+    return [Condensed(current[i], chunks[i], rounds[i], warnings[i]) for i in range(len(texts))]
