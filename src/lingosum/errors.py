@@ -39,3 +39,9 @@ class ModelNotCachedError(ModelError):
 
 class ModelCorruptError(ModelError):
     """The model's files are present but broken (truncated weights, missing tokenizer...)."""
+
+
+class OutputError(LingosumError):
+    """A batch output cannot be used or written (exists, not ours, locked, disk full...)."""
+
+    exit_code = 2

@@ -1,19 +1,24 @@
 """Finding a model's files: a local directory, or the Hugging Face cache (downloading once).
 
-huggingface_hub does the downloading, resuming and caching; HF_HOME, HF_ENDPOINT and
-HF_HUB_OFFLINE are honoured as everywhere else in the Hugging Face ecosystem.
+huggingface_hub does the downloading, resuming and caching; HF_HOME, HF_HUB_CACHE,
+HF_ENDPOINT and HF_HUB_OFFLINE are honoured as everywhere else in the Hugging Face ecosystem.
+They are read when a model is needed, not when huggingface_hub is imported, so a change of
+environment in a long-running process (or a test) is seen.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from lingosum.errors import ModelCorruptError, ModelError, ModelNotCachedError
 from lingosum.registry import ModelSpec
 
-CONFIG_FILES = [
+CONFIG_FILES = (
     "config.json",
     "generation_config.json",
     "tokenizer_config.json",
@@ -23,19 +28,46 @@ CONFIG_FILES = [
     "tokenizer.json",
     "source.spm",
     "target.spm",
-]
+)
+# In order of preference: safetensors when the repository has it, else the PyTorch pickle.
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+TRUE_VALUES = {"1", "true", "yes", "on"}
+
+
+def allow_patterns(weights: str) -> list[str]:
+    """The files fetched for a model: configs, tokenizer and one ``weights`` file."""
+    return [*CONFIG_FILES, weights]
 
 
 def is_offline(offline: bool = False) -> bool:
     """True when ``--offline`` was given or HF_HUB_OFFLINE is set to a true value."""
     flag = os.environ.get("HF_HUB_OFFLINE", "").strip().lower()
-    return offline or flag in {"1", "true", "yes", "on"}
+    return offline or flag in TRUE_VALUES
+
+
+def cache_root() -> Path:
+    """The Hugging Face hub cache, resolved from the environment as huggingface_hub does."""
+    explicit = os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE")
+    if explicit:
+        return Path(os.path.expandvars(explicit)).expanduser()
+    home = os.environ.get("HF_HOME")
+    if not home:
+        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+        home = os.path.join(xdg, "huggingface")
+    return Path(os.path.expandvars(home)).expanduser() / "hub"
+
+
+def endpoint() -> str | None:
+    """The Hub endpoint from HF_ENDPOINT (a mirror), or None for huggingface.co."""
+    return os.environ.get("HF_ENDPOINT", "").rstrip("/") or None
 
 
 def fetch_hint(spec: ModelSpec) -> str:
     """The exact command that puts ``spec``'s model in the cache."""
-    return f"lingosum models download --model {spec.model}"
+    command = f"lingosum models download --model {spec.model}"
+    if spec.overridden_by:
+        command += f" --models {spec.overridden_by}"
+    return command
 
 
 def model_dir(spec: ModelSpec, *, offline: bool = False) -> Path:
@@ -56,45 +88,97 @@ def model_dir(spec: ModelSpec, *, offline: bool = False) -> Path:
     return path
 
 
+def prepare(specs: Sequence[ModelSpec], *, offline: bool = False) -> dict[ModelSpec, Path]:
+    """Find (or fetch) every model a job needs before the job starts, so that a missing
+    or broken model fails at once, naming the model, not halfway through the work.
+
+    Raises:
+        ModelError: as :func:`model_dir`, for the first model that is not usable.
+    """
+    return {spec: model_dir(spec, offline=offline) for spec in dict.fromkeys(specs)}
+
+
+def fetch(spec: ModelSpec, *, force: bool = False, quiet: bool = False) -> Path:
+    """Download ``spec``'s model into the cache (resuming a partial download) and check it.
+
+    Args:
+        spec: the model; a local directory is only checked.
+        force: download every file again, even when cached (repairs a broken copy).
+        quiet: no progress bars.
+
+    Raises:
+        ModelError: offline mode is on, the model does not exist, or the download failed.
+        ModelCorruptError: the downloaded files are incomplete or broken.
+    """
+    if not spec.is_local:
+        if is_offline():
+            raise ModelError(
+                f"cannot download {spec.label}: offline mode is on (HF_HUB_OFFLINE); "
+                "unset it to download"
+            )
+        with _progress_bars(enabled=not quiet):
+            _snapshot(spec, offline=False, force=force)
+    return model_dir(spec, offline=True)
+
+
 def cached_dir(spec: ModelSpec) -> Path | None:
     """The cached snapshot of ``spec`` if it is complete on disk, without any network."""
-    if spec.is_local:
-        return Path(spec.model)
     try:
-        path = _snapshot(spec, offline=True)
-        check_files(path, spec)
+        return model_dir(spec, offline=True)
     except ModelError:
         return None
-    return path
 
 
 def _looks_like_path(model: str) -> bool:
     return model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
 
 
-def _snapshot(spec: ModelSpec, *, offline: bool) -> Path:
+@contextmanager
+def _progress_bars(*, enabled: bool) -> Iterator[None]:
+    from huggingface_hub.utils import (
+        are_progress_bars_disabled,
+        disable_progress_bars,
+        enable_progress_bars,
+    )
+
+    was_disabled = are_progress_bars_disabled()
+    if not enabled and not was_disabled:
+        disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not enabled and not was_disabled:
+            enable_progress_bars()
+
+
+def _download(spec: ModelSpec, weights: str, *, offline: bool, force: bool) -> Path:
     from huggingface_hub import snapshot_download
+
+    return Path(
+        snapshot_download(
+            spec.model,
+            revision=spec.revision,
+            cache_dir=cache_root(),
+            endpoint=endpoint(),
+            allow_patterns=allow_patterns(weights),
+            local_files_only=offline,
+            force_download=force and not offline,
+        )
+    )
+
+
+def _snapshot(spec: ModelSpec, *, offline: bool, force: bool = False) -> Path:
     from huggingface_hub.errors import (
+        IncompleteSnapshotError,
         LocalEntryNotFoundError,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
 
     try:
-        path = Path(
-            snapshot_download(
-                spec.model,
-                revision=spec.revision,
-                allow_patterns=[*CONFIG_FILES, WEIGHT_FILES[0]],
-                local_files_only=offline,
-            )
-        )
-        if not any((path / name).exists() for name in WEIGHT_FILES) and not offline:
-            path = Path(
-                snapshot_download(
-                    spec.model, revision=spec.revision, allow_patterns=[WEIGHT_FILES[1]]
-                )
-            )
+        path = _download(spec, WEIGHT_FILES[0], offline=offline, force=force)
+        if not offline and not _weights(path):
+            path = _download(spec, WEIGHT_FILES[1], offline=offline, force=force)
     except RevisionNotFoundError:
         raise ModelError(
             f"model {spec.model} has no revision {spec.revision!r} on the Hugging Face Hub"
@@ -103,6 +187,13 @@ def _snapshot(spec: ModelSpec, *, offline: bool) -> Path:
         raise ModelError(
             f"model {spec.model} does not exist on the Hugging Face Hub (or is private); "
             "check the id in your models file"
+        ) from None
+    except IncompleteSnapshotError as error:
+        snapshot = Path(error.snapshot_path) if error.snapshot_path else None
+        if snapshot is not None:
+            check_files(snapshot, spec)
+        raise ModelCorruptError(
+            f"model {spec.label}: the cached copy is incomplete; {_fix(spec)}"
         ) from None
     except LocalEntryNotFoundError:
         if offline:
@@ -115,34 +206,72 @@ def _snapshot(spec: ModelSpec, *, offline: bool) -> Path:
             "check your connection, or run with --offline if the model is cached"
         ) from None
     except OSError as error:
-        raise ModelError(f"cannot download model {spec.label}: {error}") from None
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        raise ModelError(f"cannot download model {spec.label}: {reason}") from None
     return path
 
 
+def _fix(spec: ModelSpec) -> str:
+    if spec.is_local:
+        return "rebuild or re-copy that directory"
+    return f"re-download it with: {fetch_hint(spec)} --force"
+
+
+def _weights(path: Path) -> Path | None:
+    return next((path / n for n in WEIGHT_FILES if (path / n).exists()), None)
+
+
 def check_files(path: Path, spec: ModelSpec) -> None:
-    """Fail early, naming the file, when a model directory is incomplete or broken.
+    """Fail early, naming the file and the fix, when a model directory is incomplete or broken.
+
+    Checks are cheap (headers and sizes, no weights loaded): config.json parses, the weights
+    file holds every byte its header or zip directory declares, the tokenizer files the
+    model type needs are there and not empty.
 
     Raises:
         ModelCorruptError: missing or unreadable config, tokenizer or weights.
     """
-    fix = (
-        f"re-download it with: {fetch_hint(spec)} --force"
-        if not spec.is_local
-        else "rebuild or re-copy that directory"
-    )
-    config = path / "config.json"
+    config_file = path / "config.json"
     try:
-        json.loads(config.read_text(encoding="utf-8"))
+        config = json.loads(config_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise ModelCorruptError(f"model {spec.label}: {config} is missing or broken; {fix}") from None
-    weights = next((path / n for n in WEIGHT_FILES if (path / n).exists()), None)
+        raise ModelCorruptError(
+            f"model {spec.label}: {config_file} is missing or broken; {_fix(spec)}"
+        ) from None
+    weights = _weights(path)
     if weights is None:
-        raise ModelCorruptError(f"model {spec.label}: no weights file in {path}; {fix}")
-    if weights.suffix == ".safetensors" and not _safetensors_complete(weights):
-        raise ModelCorruptError(f"model {spec.label}: {weights} is truncated or broken; {fix}")
-    missing = _missing_tokenizer_files(path)
-    if missing:
-        raise ModelCorruptError(f"model {spec.label}: {path / missing} is missing; {fix}")
+        raise ModelCorruptError(
+            f"model {spec.label}: no weights file ({' or '.join(WEIGHT_FILES)}) in {path}; "
+            f"{_fix(spec)}"
+        )
+    if not _weights_complete(weights):
+        raise ModelCorruptError(
+            f"model {spec.label}: {weights} is truncated or broken; {_fix(spec)}"
+        )
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    for name in tokenizer_files(path, model_type):
+        file = path / name
+        if not file.exists():
+            raise ModelCorruptError(f"model {spec.label}: {file} is missing; {_fix(spec)}")
+        if file.stat().st_size == 0:
+            raise ModelCorruptError(f"model {spec.label}: {file} is empty; {_fix(spec)}")
+
+
+def tokenizer_files(path: Path, model_type: str | None) -> list[str]:
+    """The tokenizer files a model of ``model_type`` cannot load without."""
+    if model_type == "marian":
+        return ["source.spm", "target.spm", "vocab.json"]
+    if (path / "tokenizer.json").exists():
+        return ["tokenizer.json"]
+    if (path / "source.spm").exists() or (path / "target.spm").exists():
+        return ["source.spm", "target.spm", "vocab.json"]
+    return ["vocab.json", "merges.txt"]
+
+
+def _weights_complete(weights: Path) -> bool:
+    if weights.suffix == ".safetensors":
+        return _safetensors_complete(weights)
+    return _torch_file_complete(weights)
 
 
 def _safetensors_complete(weights: Path) -> bool:
@@ -158,15 +287,19 @@ def _safetensors_complete(weights: Path) -> bool:
             default=0,
         )
         return weights.stat().st_size >= 8 + size + end
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return False
 
 
-def _missing_tokenizer_files(path: Path) -> str | None:
-    if (path / "source.spm").exists() or (path / "target.spm").exists():
-        needed = ["source.spm", "target.spm", "vocab.json"]
-    elif (path / "tokenizer.json").exists():
-        needed = []
-    else:
-        needed = ["vocab.json", "merges.txt"]
-    return next((name for name in needed if not (path / name).exists()), None)
+def _torch_file_complete(weights: Path) -> bool:
+    """A zip-format PyTorch file must end with its central directory (a truncated one
+    does not); a legacy pickle file cannot be checked cheaply and is only checked for bytes."""
+    try:
+        with weights.open("rb") as handle:
+            magic = handle.read(4)
+        if magic.startswith(b"PK"):
+            with zipfile.ZipFile(weights) as archive:
+                return bool(archive.namelist())
+        return len(magic) == 4
+    except (OSError, zipfile.BadZipFile):
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,18 @@ class ModelUse:
             "backend": self.backend,
             "target_token": self.target_token,
         }
+
+
+def ensure_available(specs: Sequence[ModelSpec], settings: Settings) -> None:
+    """Check (fetching if allowed) every model a job needs before any work starts, so a
+    missing model fails at once with one message instead of halfway through the job.
+
+    Raises:
+        ModelError: for the first model that cannot be found, fetched or read.
+    """
+    from lingosum.hub import prepare
+
+    prepare(specs, offline=settings.offline)
 
 
 def load_model(spec: ModelSpec, settings: Settings) -> tuple[Any, ModelUse]:

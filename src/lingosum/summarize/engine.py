@@ -9,8 +9,8 @@ from typing import Any
 
 from lingosum.backends.base import Backend, GenerationOptions
 from lingosum.errors import ConfigError
-from lingosum.registry import PIVOT, check_target
-from lingosum.settings import ModelUse, Settings, load_model
+from lingosum.registry import PIVOT, ModelSpec, Registry, check_target
+from lingosum.settings import ModelUse, Settings, ensure_available, load_model
 from lingosum.summarize.chunking import chunk_documents
 from lingosum.translate.engine import TranslateOptions, _source_language, run_route
 
@@ -123,22 +123,20 @@ def summarize_batch(
     codes = [check_target(code, registry) for code in targets]
     given = sources or [None] * len(texts)
     languages = [_source_language(text, lang) for text, lang in zip(texts, given)]
+    readers = {lang: lang if registry.summarizer(lang) else PIVOT for lang in set(languages)}
+    ensure_available(_needed_models(registry, readers, codes), settings)
     condensed: list[Condensed | None] = [None] * len(texts)
     read_as: list[str] = [PIVOT] * len(texts)
     uses: list[list[ModelUse]] = [[] for _ in texts]
-    for language in sorted(set(languages)):
+    for language, reader in sorted(readers.items()):
         indices = [i for i, lang in enumerate(languages) if lang == language]
-        reader = language if registry.summarizer(language) else PIVOT
         docs = [texts[i] for i in indices]
         leg_uses: list[ModelUse] = []
         if reader != language:
             docs, leg_uses = run_route(
                 docs, language, registry.route(language, reader), options.translation, settings
             )
-        spec = registry.summarizer(reader)
-        if spec is None:
-            raise ConfigError(f"no summarizer configured for {reader}; add [summarizer] \"{reader}\"")
-        backend, use = load_model(spec, settings)
+        backend, use = load_model(_summarizer(registry, reader), settings)
         for i, result in zip(indices, condense(docs, reader, backend, options)):
             condensed[i], read_as[i], uses[i] = result, reader, [*leg_uses, use]
     per_target = [
@@ -146,6 +144,27 @@ def summarize_batch(
         for code in codes
     ]
     return [list(row) for row in zip(*per_target)]
+
+
+def _summarizer(registry: Registry, language: str) -> ModelSpec:
+    spec = registry.summarizer(language)
+    if spec is None:
+        raise ConfigError(f'no summarizer configured for {language}; add [summarizer] "{language}"')
+    return spec
+
+
+def _needed_models(
+    registry: Registry, readers: dict[str, str], targets: Sequence[str]
+) -> list[ModelSpec]:
+    """Every model a summarization job will load: legs into the summarizer's language,
+    the summarizers, and legs out of it into each target."""
+    needed: list[ModelSpec] = []
+    for language, reader in readers.items():
+        needed += registry.route(language, reader)
+        needed.append(_summarizer(registry, reader))
+        for target in targets:
+            needed += registry.route(reader, target)
+    return needed
 
 
 def _translate_summaries(

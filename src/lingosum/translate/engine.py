@@ -10,7 +10,7 @@ from lingosum.backends.base import Backend, GenerationOptions
 from lingosum.detect import detect_language
 from lingosum.errors import InputError, ModelError
 from lingosum.registry import ModelSpec, check_target
-from lingosum.settings import ModelUse, Settings, load_model
+from lingosum.settings import ModelUse, Settings, ensure_available, load_model
 from lingosum.translate.document import reassemble, segment_documents
 
 # Pieces longer than this are split further even when the model would accept more: Marian
@@ -97,6 +97,7 @@ def translate_batch(
     given = sources or [None] * len(texts)
     languages = [_source_language(text, lang) for text, lang in zip(texts, given)]
     routes = {lang: registry.route(lang, target) for lang in set(languages)}
+    ensure_available([spec for route in routes.values() for spec in route], settings)
     results: list[Translation | None] = [None] * len(texts)
     for lang, route in routes.items():
         indices = [i for i, value in enumerate(languages) if value == lang]

@@ -1,0 +1,38 @@
+"""lingosum's evaluation script: language identification and sentence segmentation.
+
+    python eval/evaluate.py langid  PATH/TO/langid_10lang.tsv
+    python eval/evaluate.py segment PATH/TO/ntrex128
+    python eval/evaluate.py all     PATH/TO/evaldata
+
+The data is not shipped with lingosum (see each dataset's licence); pass its path.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import langid_eval  # noqa: E402
+import segmentation_eval  # noqa: E402
+
+USAGE = __doc__ or ""
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2 or argv[0] not in {"langid", "segment", "all"}:
+        sys.stderr.write(USAGE)
+        return 2
+    command, path, rest = argv[0], Path(argv[1]), argv[2:]
+    if command == "langid":
+        return langid_eval.main([str(path), *rest])
+    if command == "segment":
+        return segmentation_eval.main([str(path), *rest])
+    langid = langid_eval.main([str(path / "langid" / "langid_10lang.tsv")])
+    segment = segmentation_eval.main([str(path / "mt" / "ntrex128")])
+    return langid or segment
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
