@@ -34,7 +34,9 @@ def test_detect_sample_article(runner: CliRunner) -> None:
 
 
 def test_detect_json_from_stdin(runner: CliRunner) -> None:
-    result = invoke(runner, "detect", "--json", input="Министры иностранных дел встретились в Баку.")
+    result = invoke(
+        runner, "detect", "--json", input="Министры иностранных дел встретились в Баку."
+    )
     assert result.exit_code == 0
     assert json.loads(result.stdout)["language"] == "ru"
 
@@ -46,7 +48,19 @@ def test_detect_without_letters_says_und(runner: CliRunner) -> None:
 
 
 def test_summarize_json_to_georgian(runner: CliRunner, models_toml: Path) -> None:
-    result = invoke(runner, "summarize", str(ARTICLE), "--to", "ka", "--json", "--length", "short", "--models", str(models_toml), *FAST)
+    result = invoke(
+        runner,
+        "summarize",
+        str(ARTICLE),
+        "--to",
+        "ka",
+        "--json",
+        "--length",
+        "short",
+        "--models",
+        str(models_toml),
+        *FAST,
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["source_language"] == "en"
@@ -56,9 +70,23 @@ def test_summarize_json_to_georgian(runner: CliRunner, models_toml: Path) -> Non
     assert data["models"][1]["target_token"] == ">>kat<<"
 
 
-def test_translate_several_targets_to_file(runner: CliRunner, models_toml: Path, tmp_path: Path) -> None:
+def test_translate_several_targets_to_file(
+    runner: CliRunner, models_toml: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out.jsonl"
-    result = invoke(runner, "translate", str(ARTICLE), "--to", "az,ka,ru", "--json", "-o", str(out), "--models", str(models_toml), *FAST)
+    result = invoke(
+        runner,
+        "translate",
+        str(ARTICLE),
+        "--to",
+        "az,ka,ru",
+        "--json",
+        "-o",
+        str(out),
+        "--models",
+        str(models_toml),
+        *FAST,
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["target_language"] for r in records] == ["az", "ka", "ru"]
@@ -66,9 +94,13 @@ def test_translate_several_targets_to_file(runner: CliRunner, models_toml: Path,
     assert all(r["text"].count("\n\n") + 1 == paragraphs for r in records)
 
 
-def test_models_env_variable(runner: CliRunner, models_toml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_models_env_variable(
+    runner: CliRunner, models_toml: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LINGOSUM_MODELS", str(models_toml))
-    result = invoke(runner, "translate", "--to", "ru", "--from", "en", *FAST, input="Hello there. How are you?")
+    result = invoke(
+        runner, "translate", "--to", "ru", "--from", "en", *FAST, input="Hello there. How are you?"
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.strip()
 
@@ -76,14 +108,20 @@ def test_models_env_variable(runner: CliRunner, models_toml: Path, monkeypatch: 
 def test_utf16_file_with_bom(runner: CliRunner, models_toml: Path, tmp_path: Path) -> None:
     path = tmp_path / "utf16.txt"
     path.write_bytes("The ministers met in Baku on Tuesday.".encode("utf-16"))
-    result = invoke(runner, "translate", str(path), "--to", "ru", "--models", str(models_toml), *FAST)
+    result = invoke(
+        runner, "translate", str(path), "--to", "ru", "--models", str(models_toml), *FAST
+    )
     assert result.exit_code == 0, result.output
 
 
-def test_invalid_utf8_is_repaired_with_a_warning(runner: CliRunner, models_toml: Path, tmp_path: Path) -> None:
+def test_invalid_utf8_is_repaired_with_a_warning(
+    runner: CliRunner, models_toml: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "bad.txt"
     path.write_bytes(ARTICLE.read_bytes()[:600] + b"\xff\xfe.")
-    result = invoke(runner, "translate", str(path), "--to", "ru", "--models", str(models_toml), *FAST)
+    result = invoke(
+        runner, "translate", str(path), "--to", "ru", "--models", str(models_toml), *FAST
+    )
     assert result.exit_code == 0, result.output
     assert "undecodable" in result.stderr
 
@@ -91,7 +129,9 @@ def test_invalid_utf8_is_repaired_with_a_warning(runner: CliRunner, models_toml:
 def test_quiet_silences_warnings(runner: CliRunner, models_toml: Path, tmp_path: Path) -> None:
     path = tmp_path / "bad.txt"
     path.write_bytes(ARTICLE.read_bytes()[:300] + b"\xff.")
-    result = invoke(runner, "translate", str(path), "--to", "ru", "--quiet", "--models", str(models_toml), *FAST)
+    result = invoke(
+        runner, "translate", str(path), "--to", "ru", "--quiet", "--models", str(models_toml), *FAST
+    )
     assert result.exit_code == 0
     assert result.stderr == ""
 
@@ -101,7 +141,18 @@ def test_long_unpunctuated_sentence(runner: CliRunner, models_toml: Path, tmp_pa
     # models never stop early, so here a shorter run-on sentence proves the wiring.
     path = tmp_path / "long.txt"
     path.write_text("lorem ipsum dolor " * 200, encoding="utf-8")
-    result = invoke(runner, "translate", str(path), "--to", "ru", "--from", "en", "--models", str(models_toml), *FAST)
+    result = invoke(
+        runner,
+        "translate",
+        str(path),
+        "--to",
+        "ru",
+        "--from",
+        "en",
+        "--models",
+        str(models_toml),
+        *FAST,
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.strip()
 
@@ -117,18 +168,44 @@ def write(tmp_path: Path, name: str, data: bytes) -> str:
     [
         (lambda p: ["translate", write(p, "e.txt", b""), "--to", "ru"], "is empty", 2),
         (lambda p: ["summarize", write(p, "w.txt", b"  \n\t\n")], "is empty", 2),
-        (lambda p: ["translate", write(p, "b.bin", bytes(range(256)) * 4), "--to", "ru"], "binary", 2),
-        (lambda p: ["translate", write(p, "l1.txt", "çàé".encode("latin-1") * 50), "--to", "ru"], "not UTF-8", 2),
+        (
+            lambda p: ["translate", write(p, "b.bin", bytes(range(256)) * 4), "--to", "ru"],
+            "binary",
+            2,
+        ),
+        (
+            lambda p: ["translate", write(p, "l1.txt", "çàé".encode("latin-1") * 50), "--to", "ru"],
+            "not UTF-8",
+            2,
+        ),
         (lambda p: ["translate", str(p / "missing.txt"), "--to", "ru"], "file not found", 2),
         (lambda p: ["summarize", str(p)], "is a directory", 2),
-        (lambda p: ["translate", str(ARTICLE), "--to", "xx"], "unsupported target language 'xx'", 2),
-        (lambda p: ["summarize", str(ARTICLE), "--to", "ru,de"], "unsupported target language 'de'", 2),
-        (lambda p: ["translate", write(p, "big.txt", b"word " * 4_200_000), "--to", "ru"], "--max-chars", 2),
-        (lambda p: ["summarize", str(ARTICLE), "--models", str(p / "none.toml")], "models file not found", 2),
+        (
+            lambda p: ["translate", str(ARTICLE), "--to", "xx"],
+            "unsupported target language 'xx'",
+            2,
+        ),
+        (
+            lambda p: ["summarize", str(ARTICLE), "--to", "ru,de"],
+            "unsupported target language 'de'",
+            2,
+        ),
+        (
+            lambda p: ["translate", write(p, "big.txt", b"word " * 4_200_000), "--to", "ru"],
+            "--max-chars",
+            2,
+        ),
+        (
+            lambda p: ["summarize", str(ARTICLE), "--models", str(p / "none.toml")],
+            "models file not found",
+            2,
+        ),
         (lambda p: ["summarize", str(ARTICLE), "--device", "tpu"], "unknown device", 2),
     ],
 )
-def test_bad_input_gives_one_line_and_exit_code(runner: CliRunner, tmp_path: Path, make_args, message: str, code: int) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gives_one_line_and_exit_code(
+    runner: CliRunner, tmp_path: Path, make_args, message: str, code: int
+) -> None:  # type: ignore[no-untyped-def]
     result = invoke(runner, *make_args(tmp_path))
     assert result.exit_code == code, result.output
     assert message in result.stderr
@@ -139,11 +216,16 @@ def test_bad_input_gives_one_line_and_exit_code(runner: CliRunner, tmp_path: Pat
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ('"en" = "no-such-org/no-such-model"', "no-such-org/no-such-model is not in the local cache"),
+        (
+            '"en" = "no-such-org/no-such-model"',
+            "no-such-org/no-such-model is not in the local cache",
+        ),
         ('"en" = "./no/such/dir"', "model directory not found"),
     ],
 )
-def test_missing_model_is_one_clear_line(runner: CliRunner, tmp_path: Path, entry: str, message: str) -> None:
+def test_missing_model_is_one_clear_line(
+    runner: CliRunner, tmp_path: Path, entry: str, message: str
+) -> None:
     toml = tmp_path / "m.toml"
     toml.write_text(f"[summarizer]\n{entry}\n", encoding="utf-8")
     result = invoke(runner, "summarize", str(ARTICLE), "--models", str(toml), "--offline")
@@ -160,7 +242,9 @@ def test_twenty_megabytes_are_read_and_detected(runner: CliRunner, tmp_path: Pat
     assert result.stdout.startswith("en")
 
 
-def test_ctrl_c_exits_130_without_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ctrl_c_exits_130_without_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
@@ -180,11 +264,15 @@ def test_help_and_detect_do_not_import_torch(args: list[str]) -> None:
         "heavy = [m for m in ('torch', 'transformers') if m in sys.modules]\n"
         "sys.stderr.write(repr(heavy))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
     assert done.stderr.endswith("[]"), done.stderr
 
 
 def test_python_dash_m_works() -> None:
-    done = subprocess.run([sys.executable, "-m", "lingosum", "--help"], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "lingosum", "--help"], capture_output=True, text=True
+    )
     assert done.returncode == 0
     assert "summarize" in done.stdout

@@ -69,7 +69,8 @@ def test_toml_override_string_table_and_relative_path(tmp_path: Path) -> None:
     (tmp_path / "local-model").mkdir()
     path = tmp_path / "models.toml"
     path.write_text(
-        '[translator]\n"en-ka" = { model = "org/other", revision = "abc", target_token = ">>kat<<" }\n'
+        '[translator]\n"en-ka" = '
+        '{ model = "org/other", revision = "abc", target_token = ">>kat<<" }\n'
         '"en-ru" = "./local-model"\n[summarizer]\n"en" = "org/summ"\n',
         encoding="utf-8",
     )
@@ -93,9 +94,9 @@ def test_env_variable_names_the_override(tmp_path: Path, monkeypatch: pytest.Mon
     ("content", "message"),
     [
         ("[translators]\n", "unknown table"),
-        ("[translator]\n\"en_ka\" = \"x/y\"\n", "bad key"),
-        ("[translator]\n\"en-ka\" = 3\n", "must be a model id"),
-        ("[translator]\n\"en-ka\" = { model = \"x/y\", colour = 1 }\n", "unknown field"),
+        ('[translator]\n"en_ka" = "x/y"\n', "bad key"),
+        ('[translator]\n"en-ka" = 3\n', "must be a model id"),
+        ('[translator]\n"en-ka" = { model = "x/y", colour = 1 }\n', "unknown field"),
         ("[translator\n", "cannot read models file"),
     ],
 )

@@ -7,16 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from lingosum.summarize import engine
 from lingosum.backends import load_backend
 from lingosum.errors import ConfigError
 from lingosum.settings import Settings
-from lingosum.summarize import SummarizeOptions, summarize, summarize_batch
+from lingosum.summarize import SummarizeOptions, engine, summarize, summarize_batch
 from lingosum.summarize.chunking import chunk_documents, plan_chunks
 from lingosum.translate import TranslateOptions
 
-FAST = SummarizeOptions(length="short", num_beams=1, translation=TranslateOptions(num_beams=1, max_new_tokens=8))
-SENTENCES = [f"Sentence number {i} talks about the railway and the border crossing." for i in range(30)]
+FAST = SummarizeOptions(
+    length="short", num_beams=1, translation=TranslateOptions(num_beams=1, max_new_tokens=8)
+)
+SENTENCES = [
+    f"Sentence number {i} talks about the railway and the border crossing." for i in range(30)
+]
 LONG = " ".join(SENTENCES[:15]) + "\n\n" + " ".join(SENTENCES[15:])
 
 
@@ -26,7 +29,9 @@ def settings(models_toml: Path) -> Settings:
 
 
 def test_short_english_text_is_summarized_in_one_pass(settings: Settings) -> None:
-    result = summarize("The ministers met in Baku. They discussed trade.", "en", options=FAST, settings=settings)
+    result = summarize(
+        "The ministers met in Baku. They discussed trade.", "en", options=FAST, settings=settings
+    )
     assert (result.chunks, result.rounds) == (1, 1)
     assert result.text
     assert [use.role for use in result.models] == ["summarizer en"]
@@ -69,7 +74,9 @@ def test_long_input_is_chunked_and_summarized_again(tmp_path: Path, tiny_models:
 
 
 def test_non_english_input_goes_through_english(settings: Settings) -> None:
-    result = summarize("Министры встретились в Баку. Они обсудили торговлю.", "ru", options=FAST, settings=settings)
+    result = summarize(
+        "Министры встретились в Баку. Они обсудили торговлю.", "ru", options=FAST, settings=settings
+    )
     assert result.source_language == "ru"
     assert [use.role for use in result.models] == [
         "translator ru-en",
@@ -78,7 +85,9 @@ def test_non_english_input_goes_through_english(settings: Settings) -> None:
     ]
 
 
-def test_several_targets_share_one_summary(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_several_targets_share_one_summary(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = []
     real = engine.condense
 
@@ -96,4 +105,9 @@ def test_several_targets_share_one_summary(settings: Settings, monkeypatch: pyte
 
 def test_unknown_length_preset(settings: Settings) -> None:
     with pytest.raises(ConfigError, match="unknown length"):
-        summarize("The ministers met in Baku.", "en", options=SummarizeOptions(length="huge"), settings=settings)
+        summarize(
+            "The ministers met in Baku.",
+            "en",
+            options=SummarizeOptions(length="huge"),
+            settings=settings,
+        )

@@ -15,11 +15,11 @@ from lingosum.textio import decode_bytes, read_input
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ("Hello world".encode(), "Hello world"),
+        (b"Hello world", "Hello world"),
         (codecs.BOM_UTF8 + "Привет".encode(), "Привет"),
         ("გამარჯობა".encode("utf-16"), "გამარჯობა"),
         (codecs.BOM_UTF16_BE + "Salam dünya".encode("utf-16-be"), "Salam dünya"),
-        ("Line one\r\nLine two".encode(), "Line one\nLine two"),
+        (b"Line one\r\nLine two", "Line one\nLine two"),
     ],
 )
 def test_decodes_text(data: bytes, expected: str) -> None:

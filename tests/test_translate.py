@@ -14,8 +14,8 @@ from lingosum.errors import InputError, ModelError
 from lingosum.registry import ModelSpec
 from lingosum.settings import Settings
 from lingosum.translate import TranslateOptions, translate, translate_batch
-from lingosum.translate.engine import MAX_PIECE_TOKENS, target_prefix
 from lingosum.translate.document import reassemble, segment_documents
+from lingosum.translate.engine import MAX_PIECE_TOKENS, target_prefix
 
 FAST = TranslateOptions(num_beams=1, max_new_tokens=12)
 ENGLISH = (
@@ -63,7 +63,9 @@ def test_unknown_target_token_is_an_error(tiny_models: dict) -> None:
 
 
 def test_pivot_through_english(settings: Settings) -> None:
-    result = translate("Министры встретились в Баку.", "az", source="ru", options=FAST, settings=settings)
+    result = translate(
+        "Министры встретились в Баку.", "az", source="ru", options=FAST, settings=settings
+    )
     assert [use.role for use in result.models] == ["translator ru-en", "translator en-az"]
     assert result.text
 
@@ -105,7 +107,9 @@ def test_documents_are_batched_together(settings: Settings, tiny_models: dict) -
     assert calls == [16, 16, 8]  # 40 sentences of 20 documents, not 20 calls
 
 
-def test_long_unpunctuated_sentence_is_split_never_cut(settings: Settings, tiny_models: dict) -> None:
+def test_long_unpunctuated_sentence_is_split_never_cut(
+    settings: Settings, tiny_models: dict
+) -> None:
     backend = load_backend(tiny_models["marian"], backend="transformers", device="cpu")
     text = ("word" * 5 + " ") * 2000  # one 50,000-character "sentence"
     segmented = segment_documents([text], "en", MAX_PIECE_TOKENS, backend.count_tokens)

@@ -50,7 +50,9 @@ MaxCharsOpt = Annotated[
 ]
 
 
-def settings_from(models: Path | None, offline: bool, device: str, backend: str, compute: str | None) -> Any:
+def settings_from(
+    models: Path | None, offline: bool, device: str, backend: str, compute: str | None
+) -> Any:
     """Build the library's Settings from the common options."""
     from lingosum.settings import Settings
 
@@ -114,7 +116,15 @@ def detect(
 
     result = detect_language(read(file, quiet))
     if as_json:
-        typer.echo(json.dumps({"language": result.language, "confidence": round(result.confidence, 4), "reason": result.reason}))
+        typer.echo(
+            json.dumps(
+                {
+                    "language": result.language,
+                    "confidence": round(result.confidence, 4),
+                    "reason": result.reason,
+                }
+            )
+        )
     else:
         typer.echo(f"{result.language}\t{result.confidence:.2f}")
     if result.language == "und":
@@ -125,8 +135,12 @@ def detect(
 @app.command()
 def summarize(
     file: FileArg = "-",
-    to: Annotated[str, typer.Option(help="Target language(s): en, az, ka, ru; or az,ka,ru.")] = "en",
-    source: Annotated[str | None, typer.Option("--from", help="Source language (default: detect).")] = None,
+    to: Annotated[
+        str, typer.Option(help="Target language(s): en, az, ka, ru; or az,ka,ru.")
+    ] = "en",
+    source: Annotated[
+        str | None, typer.Option("--from", help="Source language (default: detect).")
+    ] = None,
     length: Annotated[str, typer.Option(help="short, medium or long.")] = "medium",
     beams: BeamsOpt = 4,
     as_json: JsonOpt = False,
@@ -148,7 +162,11 @@ def summarize(
     targets = run(lambda: parse_targets(to, settings.registry()))
     text = read(file, quiet, max_chars)
     options = SummarizeOptions(length, beams, translation=TranslateOptions(num_beams=beams))
-    results = run(lambda: summarize_batch([text], targets, sources=[source], options=options, settings=settings))
+    results = run(
+        lambda: summarize_batch(
+            [text], targets, sources=[source], options=options, settings=settings
+        )
+    )
     emit(results[0], as_json, output, quiet)
 
 
@@ -156,7 +174,9 @@ def summarize(
 def translate(
     to: Annotated[str, typer.Option(help="Target language(s): az, ka, ru, en; or az,ka,ru.")],
     file: FileArg = "-",
-    source: Annotated[str | None, typer.Option("--from", help="Source language (default: detect).")] = None,
+    source: Annotated[
+        str | None, typer.Option("--from", help="Source language (default: detect).")
+    ] = None,
     beams: BeamsOpt = 4,
     as_json: JsonOpt = False,
     output: OutOpt = None,
@@ -177,7 +197,11 @@ def translate(
     text = read(file, quiet, max_chars)
     options = TranslateOptions(num_beams=beams)
     results = [
-        run(lambda: translate_batch([text], code, sources=[source], options=options, settings=settings)[0])
+        run(
+            lambda code=code: translate_batch(  # type: ignore[misc]
+                [text], code, sources=[source], options=options, settings=settings
+            )[0]
+        )
         for code in targets
     ]
     emit(results, as_json, output, quiet)

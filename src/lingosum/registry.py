@@ -52,7 +52,9 @@ class ModelSpec:
         return f"{self.model}@{self.revision[:10]}"
 
 
-def _t(key: str, model: str, revision: str, license: str, score: str, token: str | None = None):
+def _t(
+    key: str, model: str, revision: str, license: str, score: str, token: str | None = None
+) -> ModelSpec:
     return ModelSpec("translator", key, model, revision, token, license, score)
 
 
@@ -62,29 +64,85 @@ UNPINNED = "main"  # no verified commit of these repositories was available when
 DEFAULT_TRANSLATORS: dict[str, ModelSpec] = {
     spec.key: spec
     for spec in (
-        _t("en-ru", "Helsinki-NLP/opus-mt-en-ru", "13dd880734a16cbfb049690c7f53cb94705ca1d2",
-           "Apache-2.0", "BLEU 27.1 newstest2019, 48.4 Tatoeba"),
-        _t("en-az", "Helsinki-NLP/opus-mt-en-az", "5e104e226b0373324f9f3dec67a5758560db49ab",
-           "Apache-2.0", "BLEU 18.6 Tatoeba eng-aze"),
-        _t("en-ka", "Helsinki-NLP/opus-mt-en-mul", UNPINNED, "Apache-2.0",
-           "multi-target; eng-kat chrF 0.11 Tatoeba (OPUS-MT leaderboard): very weak", ">>kat<<"),
-        _t("ru-en", "Helsinki-NLP/opus-mt-ru-en", "39fdcea592bdeb244fa87ce823e9f5c70d3a2bc3",
-           "CC-BY-4.0", "BLEU 31.4 newstest2019, 61.1 Tatoeba"),
-        _t("az-en", "Helsinki-NLP/opus-mt-az-en", "e1cd7fd0daa6b9ce0130d51215c2b7b4a9c1c052",
-           "Apache-2.0", "BLEU 31.9 Tatoeba"),
-        _t("ka-en", "Helsinki-NLP/opus-mt-ka-en", "f6f4a42415aa81a926f6596654cfcbd37cefc214",
-           "Apache-2.0", "BLEU 37.9 Tatoeba"),
-        _t("hy-en", "Helsinki-NLP/opus-mt-hy-en", "f9fcc30dce3ec8b1692577d68cf9ec67625fce65",
-           "Apache-2.0", "BLEU 29.5 Tatoeba"),
-        _t("tr-en", "Helsinki-NLP/opus-mt-tr-en", UNPINNED, "Apache-2.0",
-           "BLEU 27.0 newstest2018, 63.5 Tatoeba"),
+        _t(
+            "en-ru",
+            "Helsinki-NLP/opus-mt-en-ru",
+            "13dd880734a16cbfb049690c7f53cb94705ca1d2",
+            "Apache-2.0",
+            "BLEU 27.1 newstest2019, 48.4 Tatoeba",
+        ),
+        _t(
+            "en-az",
+            "Helsinki-NLP/opus-mt-en-az",
+            "5e104e226b0373324f9f3dec67a5758560db49ab",
+            "Apache-2.0",
+            "BLEU 18.6 Tatoeba eng-aze",
+        ),
+        _t(
+            "en-ka",
+            "Helsinki-NLP/opus-mt-en-mul",
+            UNPINNED,
+            "Apache-2.0",
+            "multi-target; eng-kat chrF 0.11 Tatoeba (OPUS-MT leaderboard): very weak",
+            ">>kat<<",
+        ),
+        _t(
+            "ru-en",
+            "Helsinki-NLP/opus-mt-ru-en",
+            "39fdcea592bdeb244fa87ce823e9f5c70d3a2bc3",
+            "CC-BY-4.0",
+            "BLEU 31.4 newstest2019, 61.1 Tatoeba",
+        ),
+        _t(
+            "az-en",
+            "Helsinki-NLP/opus-mt-az-en",
+            "e1cd7fd0daa6b9ce0130d51215c2b7b4a9c1c052",
+            "Apache-2.0",
+            "BLEU 31.9 Tatoeba",
+        ),
+        _t(
+            "ka-en",
+            "Helsinki-NLP/opus-mt-ka-en",
+            "f6f4a42415aa81a926f6596654cfcbd37cefc214",
+            "Apache-2.0",
+            "BLEU 37.9 Tatoeba",
+        ),
+        _t(
+            "hy-en",
+            "Helsinki-NLP/opus-mt-hy-en",
+            "f9fcc30dce3ec8b1692577d68cf9ec67625fce65",
+            "Apache-2.0",
+            "BLEU 29.5 Tatoeba",
+        ),
+        _t(
+            "tr-en",
+            "Helsinki-NLP/opus-mt-tr-en",
+            UNPINNED,
+            "Apache-2.0",
+            "BLEU 27.0 newstest2018, 63.5 Tatoeba",
+        ),
         _t("uk-en", "Helsinki-NLP/opus-mt-uk-en", UNPINNED, "Apache-2.0", "BLEU 64.1 Tatoeba"),
-        _t("de-en", "Helsinki-NLP/opus-mt-de-en", UNPINNED, "Apache-2.0",
-           "BLEU 40.1 newstest2019, 55.4 Tatoeba"),
-        _t("fr-en", "Helsinki-NLP/opus-mt-fr-en", UNPINNED, "Apache-2.0",
-           "BLEU 37.8 newstest2014, 57.5 Tatoeba"),
-        _t("mul-en", "Helsinki-NLP/opus-mt-mul-en", UNPINNED, "Apache-2.0",
-           "many-to-English fallback; kat-eng chrF 0.40 FLORES-200 (leaderboard)"),
+        _t(
+            "de-en",
+            "Helsinki-NLP/opus-mt-de-en",
+            UNPINNED,
+            "Apache-2.0",
+            "BLEU 40.1 newstest2019, 55.4 Tatoeba",
+        ),
+        _t(
+            "fr-en",
+            "Helsinki-NLP/opus-mt-fr-en",
+            UNPINNED,
+            "Apache-2.0",
+            "BLEU 37.8 newstest2014, 57.5 Tatoeba",
+        ),
+        _t(
+            "mul-en",
+            "Helsinki-NLP/opus-mt-mul-en",
+            UNPINNED,
+            "Apache-2.0",
+            "many-to-English fallback; kat-eng chrF 0.40 FLORES-200 (leaderboard)",
+        ),
     )
 }
 

@@ -72,7 +72,9 @@ def decode_bytes(data: bytes, name: str, *, max_chars: int | None = None) -> Inp
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
-            raise InputError(f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding}") from None
+            raise InputError(
+                f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding}"
+            ) from None
     else:
         if b"\x00" in data[:8192]:
             raise InputError(f"{name} looks like a binary file, not text")

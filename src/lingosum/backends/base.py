@@ -7,7 +7,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 # CTranslate2's compute types; the transformers backend always computes in float32.
 COMPUTE_TYPES = (
     "auto",
@@ -75,7 +74,7 @@ class Backend(ABC):
         for start in range(0, len(order), max(1, options.batch_size)):
             batch = order[start : start + options.batch_size]
             outputs = self._generate_batch([texts[i] for i in batch], options)
-            for index, output in zip(batch, outputs):
+            for index, output in zip(batch, outputs, strict=True):
                 results[index] = output.strip()
         return results
 

@@ -31,7 +31,7 @@ class TransformersBackend(Backend):
                 warnings.filterwarnings("ignore", message=".*sacremoses")
                 self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
             model: Any = AutoModelForSeq2SeqLM.from_pretrained(path)
-        except (OSError, ValueError, RuntimeError, EnvironmentError) as error:
+        except (OSError, ValueError, RuntimeError) as error:
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
             raise ModelCorruptError(f"cannot load the model in {path}: {first_line}") from None
         self.model = model.eval().to(device)

@@ -52,15 +52,19 @@ def chunk_documents(
         units = segmented.units[position : position + size]
         unit_lengths = lengths[position : position + size]
         position += size
-        chunks = [" ".join(units[i] for i in span) for span in plan_chunks(unit_lengths, limit, overhead)]
+        chunks = [
+            " ".join(units[i] for i in span) for span in plan_chunks(unit_lengths, limit, overhead)
+        ]
         documents.append(_enforce(chunks, limit, count))
     return documents
 
 
-def _enforce(chunks: list[str], limit: int, count: Callable[[Sequence[str]], list[int]]) -> list[str]:
+def _enforce(
+    chunks: list[str], limit: int, count: Callable[[Sequence[str]], list[int]]
+) -> list[str]:
     """Re-split the rare chunk whose real token count beats the estimate."""
     result: list[str] = []
-    for chunk, length in zip(chunks, count(chunks)):
+    for chunk, length in zip(chunks, count(chunks), strict=True):
         words = chunk.split(" ")
         if length <= limit or len(words) < 2:
             result.append(chunk)

@@ -122,7 +122,7 @@ def summarize_batch(
     registry = settings.registry()
     codes = [check_target(code, registry) for code in targets]
     given = sources or [None] * len(texts)
-    languages = [_source_language(text, lang) for text, lang in zip(texts, given)]
+    languages = [_source_language(text, lang) for text, lang in zip(texts, given, strict=True)]
     readers = {lang: lang if registry.summarizer(lang) else PIVOT for lang in set(languages)}
     ensure_available(_needed_models(registry, readers, codes), settings)
     condensed: list[Condensed | None] = [None] * len(texts)
@@ -137,13 +137,13 @@ def summarize_batch(
                 docs, language, registry.route(language, reader), options.translation, settings
             )
         backend, use = load_model(_summarizer(registry, reader), settings)
-        for i, result in zip(indices, condense(docs, reader, backend, options)):
+        for i, result in zip(indices, condense(docs, reader, backend, options), strict=True):
             condensed[i], read_as[i], uses[i] = result, reader, [*leg_uses, use]
     per_target = [
         _translate_summaries(condensed, read_as, languages, uses, code, options, settings)
         for code in codes
     ]
-    return [list(row) for row in zip(*per_target)]
+    return [list(row) for row in zip(*per_target, strict=True)]
 
 
 def _summarizer(registry: Registry, language: str) -> ModelSpec:
@@ -185,7 +185,7 @@ def _translate_summaries(
         outputs, leg_uses = run_route(
             texts, reader, registry.route(reader, target), options.translation, settings
         )
-        for i, output in zip(indices, outputs):
+        for i, output in zip(indices, outputs, strict=True):
             done = condensed[i]
             assert done is not None
             results[i] = Summary(
@@ -220,10 +220,12 @@ def condense(
     for _ in range(MAX_ROUNDS):
         if not pending:
             break
-        plans = chunk_documents([current[i] for i in pending], language, limit, backend.count_tokens)
+        plans = chunk_documents(
+            [current[i] for i in pending], language, limit, backend.count_tokens
+        )
         outputs = iter(backend.generate([c for plan in plans for c in plan], generation))
         still = []
-        for i, plan in zip(pending, plans):
+        for i, plan in zip(pending, plans, strict=True):
             chunks[i] = chunks[i] or len(plan)
             rounds[i] += 1
             current[i] = " ".join(next(outputs) for _ in plan)

@@ -95,14 +95,14 @@ def translate_batch(
     registry = settings.registry()
     target = check_target(to, registry)
     given = sources or [None] * len(texts)
-    languages = [_source_language(text, lang) for text, lang in zip(texts, given)]
+    languages = [_source_language(text, lang) for text, lang in zip(texts, given, strict=True)]
     routes = {lang: registry.route(lang, target) for lang in set(languages)}
     ensure_available([spec for route in routes.values() for spec in route], settings)
     results: list[Translation | None] = [None] * len(texts)
     for lang, route in routes.items():
         indices = [i for i, value in enumerate(languages) if value == lang]
         outputs, uses = run_route([texts[i] for i in indices], lang, route, options, settings)
-        for i, output in zip(indices, outputs):
+        for i, output in zip(indices, outputs, strict=True):
             results[i] = Translation(output, lang, target, tuple(uses))
     return [r for r in results if r is not None]
 
