@@ -1,7 +1,175 @@
-"""`lingosum batch` (being written)."""
+"""``lingosum batch``: a thin command over :func:`lingosum.batch.run_batch`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+
+from lingosum.cli import (
+    DEFAULT_MAX_CHARS,
+    BackendOpt,
+    BeamsOpt,
+    ComputeOpt,
+    DeviceOpt,
+    MaxCharsOpt,
+    ModelsOpt,
+    OfflineOpt,
+    QuietOpt,
+    run,
+    settings_from,
+)
+
+INTERRUPTED = 130
+
+InputsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Files, folders (searched recursively), .jsonl/.csv/.tsv tables "
+        "(one document per row), or - for standard input.",
+        show_default=False,
+    ),
+]
+TaskOpt = Annotated[str, typer.Option(help="summarize or translate.", show_default=False)]
+ToOpt = Annotated[str, typer.Option(help="Target language(s): az,ka,ru,en.", show_default=False)]
+OutputOpt = Annotated[
+    Path,
+    typer.Option("--output", "-o", help="A .jsonl or .csv file, or a folder.", show_default=False),
+]
+FormatOpt = Annotated[
+    str | None, typer.Option("--format", help="jsonl, csv or dir (default: from OUTPUT's name).")
+]
+ResumeOpt = Annotated[
+    bool,
+    typer.Option(help="Continue an interrupted job: skip documents already in OUTPUT."),
+]
+RetryOpt = Annotated[
+    bool,
+    typer.Option(help="Like --resume, and run the documents that failed before once more."),
+]
+ForceOpt = Annotated[bool, typer.Option(help="Start OUTPUT over if it exists.")]
+JobsOpt = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="CPU threads for the models (0 = all this process may use). Documents are "
+        "batched inside one process, so threads, not processes, are what scale.",
+    ),
+]
+BatchSizeOpt = Annotated[
+    int,
+    typer.Option(
+        help="Documents handed to the models together; their sentences are "
+        "sorted by length and batched. Each batch is saved as it finishes."
+    ),
+]
+ModelBatchOpt = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="Sentences per model call (0 = the defaults: 16 to translate, 4 to summarize). "
+        "Raise it on a GPU.",
+    ),
+]
+GlobOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--glob", help="File patterns to read in folders (repeat it).  [default: *.txt, *.md]"
+    ),
+]
+FieldOpt = Annotated[str, typer.Option(help="Key or column holding the text (tables).")]
+IdFieldOpt = Annotated[
+    str, typer.Option(help="Key or column holding the id (tables); default: FILE#LINE.")
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", help="Source language of every document (default: detect each)."),
+]
+LengthOpt = Annotated[str, typer.Option(help="Summary length: short, medium or long.")]
 
 
 def register(app: typer.Typer) -> None:
     """Add the batch command to ``app``."""
+    app.command()(batch)
+
+
+def batch(
+    inputs: InputsArg,
+    task: TaskOpt,
+    to: ToOpt,
+    output: OutputOpt,
+    fmt: FormatOpt = None,
+    resume: ResumeOpt = False,
+    retry_failed: RetryOpt = False,
+    force: ForceOpt = False,
+    jobs: JobsOpt = 0,
+    batch_size: BatchSizeOpt = 64,
+    model_batch: ModelBatchOpt = 0,
+    glob: GlobOpt = None,
+    text_field: FieldOpt = "text",
+    id_field: IdFieldOpt = "id",
+    source: FromOpt = None,
+    length: LengthOpt = "medium",
+    beams: BeamsOpt = 4,
+    max_chars: MaxCharsOpt = DEFAULT_MAX_CHARS,
+    device: DeviceOpt = "auto",
+    backend: BackendOpt = "auto",
+    compute_type: ComputeOpt = None,
+    models: ModelsOpt = None,
+    offline: OfflineOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Summarize or translate many documents into several languages, resumably.
+
+    One record per document and target language goes to OUTPUT.
+    Exit status: 0 all succeeded; 1 some failed (recorded, with the reason);
+    2 usage error; 3 a model is missing; 130 interrupted (rerun with --resume).
+    """
+    from lingosum.batch import BatchOptions, InputOptions, OutputMode, run_batch
+    from lingosum.batch.progress import describe_report, progress_hooks
+
+    translation, summary = _decoding(beams, length, model_batch)
+    options = BatchOptions(
+        task=task,
+        targets=tuple(code for code in to.split(",") if code.strip()),
+        output=output,
+        format=fmt,
+        source=source,
+        mode=OutputMode(resume=resume, force=force, retry_failed=retry_failed),
+        chunk_size=batch_size,
+        threads=jobs,
+        inputs=InputOptions(
+            globs=tuple(glob or InputOptions().globs),
+            text_field=text_field,
+            id_field=id_field,
+            max_chars=max_chars or None,
+        ),
+        summarize=summary,
+        translate=translation,
+    )
+    settings = settings_from(models, offline, device, backend, compute_type)
+    try:
+        with progress_hooks(quiet) as hooks:
+            report = run(lambda: run_batch(inputs, options, settings=settings, hooks=hooks))
+    except KeyboardInterrupt:
+        typer.echo("lingosum: interrupted; rerun with --resume to finish", err=True)
+        raise typer.Exit(INTERRUPTED) from None
+    if not quiet:
+        typer.echo(f"lingosum batch: {describe_report(report)}", err=True)
+    raise typer.Exit(0 if report.success else 1)
+
+
+def _decoding(beams: int, length: str, model_batch: int) -> tuple[Any, Any]:
+    """Translate and summarize options; ``model_batch`` 0 keeps the library's batch sizes."""
+    from dataclasses import replace
+
+    from lingosum.summarize import SummarizeOptions
+    from lingosum.translate import TranslateOptions
+
+    translation = TranslateOptions(num_beams=beams)
+    summary = SummarizeOptions(length=length, num_beams=beams, translation=translation)
+    if model_batch:
+        translation = replace(translation, batch_size=model_batch)
+        summary = replace(summary, batch_size=model_batch, translation=translation)
+    return translation, summary

@@ -1,0 +1,282 @@
+"""A batch job: every document into every target language, each pair recorded once.
+
+Documents are read lazily and taken in chunks. For each chunk the documents still to do
+go through ``translate_batch`` / ``summarize_batch`` together, so every model loads once
+per process and sentences of many documents share each ``generate`` call (the backend
+sorts them by length). A chunk that fails is split in halves until the failing documents
+are alone; they become failed records and the rest of the job goes on. Errors that would
+fail every document (a model missing or broken, a bad models file) stop the job instead.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import islice
+from pathlib import Path
+from typing import TypeVar
+
+from lingosum.batch.inputs import (
+    Document,
+    InputOptions,
+    count_documents,
+    find_origins,
+    read_documents,
+)
+from lingosum.batch.outputs import Output, OutputMode, check_output, open_output, resolve_format
+from lingosum.batch.records import Record
+from lingosum.batch.work import TASKS, Item, Job, preflight, process
+from lingosum.errors import ConfigError, InputError
+from lingosum.registry import check_target
+from lingosum.settings import Settings
+from lingosum.summarize.engine import LENGTHS, SummarizeOptions
+from lingosum.translate.engine import TranslateOptions, _source_language
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What a batch job does and where its results go.
+
+    Attributes:
+        task: ``"translate"`` or ``"summarize"``.
+        targets: target language codes.
+        output: a ``.jsonl`` or ``.csv`` file, or a directory.
+        format: ``jsonl``, ``csv`` or ``dir``; ``None`` guesses from ``output``.
+        source: the source language of every document; ``None`` detects each one.
+        mode: what to do with an existing output (resume, force, retry failed).
+        chunk_size: documents handed to the library at once.
+        threads: CPU threads for inference, process-wide (``0`` leaves the default).
+    """
+
+    task: str
+    targets: tuple[str, ...]
+    output: Path
+    format: str | None = None
+    source: str | None = None
+    mode: OutputMode = field(default_factory=OutputMode)
+    chunk_size: int = 64
+    threads: int = 0
+    inputs: InputOptions = field(default_factory=InputOptions)
+    summarize: SummarizeOptions = field(default_factory=SummarizeOptions)
+    translate: TranslateOptions = field(default_factory=TranslateOptions)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Documents handled so far (done = ok + failed + skipped)."""
+
+    total: int
+    done: int
+    ok: int
+    failed: int
+    skipped: int
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """How a job ended. ``skipped_failed`` counts skipped documents whose earlier records
+    failed; ``records`` counts records written by this run."""
+
+    total: int
+    ok: int
+    failed: int
+    skipped: int
+    skipped_failed: int
+    records: int
+    seconds: float
+    output: Path
+
+    @property
+    def success(self) -> bool:
+        """True when every document of the job has only ``ok`` records in the output."""
+        return self.failed == 0 and self.skipped_failed == 0
+
+
+def _ignore(_: object) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Callbacks for a caller that shows progress and warnings."""
+
+    progress: Callable[[Progress], None] = _ignore
+    warning: Callable[[str], None] = _ignore
+
+
+class _Tally:
+    """Running counts of a job."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.ok = self.failed = self.skipped = self.skipped_failed = self.records = 0
+        self.started = time.monotonic()
+
+    def count(self, ok: bool, records: int) -> None:
+        self.records += records
+        if ok:
+            self.ok += 1
+        else:
+            self.failed += 1
+
+    def progress(self) -> Progress:
+        done = self.ok + self.failed + self.skipped
+        return Progress(self.total, done, self.ok, self.failed, self.skipped, self._elapsed())
+
+    def report(self, output: Path) -> BatchReport:
+        return BatchReport(
+            self.total,
+            self.ok,
+            self.failed,
+            self.skipped,
+            self.skipped_failed,
+            self.records,
+            self._elapsed(),
+            output,
+        )
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+def run_batch(
+    inputs: Sequence[str],
+    options: BatchOptions,
+    *,
+    settings: Settings | None = None,
+    hooks: Hooks | None = None,
+) -> BatchReport:
+    """Run a batch job to the end, or until an error that would fail every document.
+
+    Args:
+        inputs: files, directories, table files (.jsonl/.csv/.tsv) or ``-`` for stdin.
+        options: what to do and where to write.
+        settings: where models come from and run.
+        hooks: progress and warning callbacks.
+
+    Returns:
+        The counts; documents that failed are in the output as failed records.
+
+    Raises:
+        InputError: an input is missing, or nothing to read was found.
+        ConfigError, UnsupportedLanguageError: bad options or models file.
+        OutputError: the output exists (without resume or force), or cannot be written.
+        ModelError: a model the job needs cannot be loaded; nothing more was written.
+    """
+    settings = settings or Settings()
+    hooks = hooks or Hooks()
+    job = _job(options, settings, hooks)
+    fmt = resolve_format(options.output, options.format)
+    check_output(options.output, fmt, options.mode)
+    input_options = replace(options.inputs, exclude=options.output)
+    origins = find_origins(inputs, input_options)
+    tally = _Tally(count_documents(origins, input_options))
+    _use_threads(options.threads)
+    preflight(job)
+    output = open_output(options.output, fmt, options.mode, options.task)
+    try:
+        for message in output.warnings:
+            hooks.warning(message)
+        hooks.progress(tally.progress())
+        for chunk in _chunks(read_documents(origins, input_options), options.chunk_size):
+            _run_chunk(chunk, job, output, tally, hooks)
+            hooks.progress(tally.progress())
+    finally:
+        output.close()
+    return tally.report(options.output)
+
+
+def _job(options: BatchOptions, settings: Settings, hooks: Hooks) -> Job:
+    if options.task not in TASKS:
+        raise ConfigError(f"unknown task {options.task!r}; choose from {', '.join(TASKS)}")
+    if options.chunk_size < 1:
+        raise ConfigError("--batch-size must be at least 1")
+    if options.summarize.length not in LENGTHS:
+        raise ConfigError(
+            f"unknown length {options.summarize.length!r}; choose from {', '.join(LENGTHS)}"
+        )
+    if not options.targets:
+        raise ConfigError("no target language given; use e.g. --to az,ka,ru")
+    registry = settings.registry()
+    targets = tuple(dict.fromkeys(check_target(code, registry) for code in options.targets))
+    source = options.source.strip().lower() if options.source else None
+    return Job(
+        options.task,
+        targets,
+        source,
+        settings,
+        options.summarize,
+        options.translate,
+        hooks.warning,
+    )
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _run_chunk(
+    chunk: Sequence[Document], job: Job, output: Output, tally: _Tally, hooks: Hooks
+) -> None:
+    """Skip what is done, fail what cannot run, process the rest together, record all."""
+    items: list[Item] = []
+    for document in chunk:
+        pending = tuple(t for t in job.targets if (document.id, t) not in output.done)
+        earlier_failed = any(output.done.get((document.id, t)) == "failed" for t in job.targets)
+        if not pending:
+            tally.skipped += 1
+            tally.skipped_failed += earlier_failed
+            continue
+        for message in document.warnings:
+            hooks.warning(message)
+        language, error = _language(document, job.source)
+        if error is not None or language is None:
+            failed = [job.failure(document, language, t, error or "") for t in pending]
+            _record(output, document, failed, tally, earlier_failed)
+            continue
+        items.append(Item(document, language, pending, earlier_failed))
+    for item, records in zip(items, process(items, job), strict=True):
+        _record(output, item.document, records, tally, item.earlier_failed)
+
+
+def _record(
+    output: Output,
+    document: Document,
+    records: Sequence[Record],
+    tally: _Tally,
+    earlier_failed: bool,
+) -> None:
+    for record in records:
+        output.write(record, document)
+    tally.count(all(r.ok for r in records) and not earlier_failed, len(records))
+
+
+def _language(document: Document, given: str | None) -> tuple[str | None, str | None]:
+    """(source language, None) or (None, why the document cannot be processed)."""
+    if document.error is not None:
+        return None, document.error
+    try:
+        return _source_language(document.text or "", given), None
+    except InputError as error:
+        return None, f"{document.source}: {error}"
+
+
+def _use_threads(threads: int) -> None:
+    """Limit inference to ``threads`` CPUs: torch's intra-op pool, and the process's CPU
+    affinity where the OS has one (CTranslate2 sizes its pool from it)."""
+    if threads <= 0:
+        return
+    if hasattr(os, "sched_getaffinity") and hasattr(os, "sched_setaffinity"):
+        cpus = sorted(os.sched_getaffinity(0))
+        if threads < len(cpus):
+            os.sched_setaffinity(0, cpus[:threads])
+    import torch
+
+    torch.set_num_threads(threads)
