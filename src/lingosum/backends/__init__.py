@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+import warnings
 from pathlib import Path
 
 from lingosum.backends.base import Backend, GenerationOptions
@@ -15,6 +16,8 @@ BACKENDS = ("auto", "transformers", "ctranslate2")
 DEVICES = ("auto", "cpu", "cuda")
 
 _cache: dict[tuple[str, str, str, str | None], Backend] = {}
+# Models CTranslate2 could not take in this process: ``auto`` does not try them again.
+_ct2_failed: set[tuple[str, str, str, str | None]] = set()
 _lock = threading.Lock()
 
 
@@ -77,7 +80,7 @@ def load_backend(
     (id + revision); it defaults to the path.
     """
     chosen = resolve_backend(backend)
-    if chosen == "ctranslate2" or backend == "auto" and chosen == "ctranslate2":
+    if chosen == "ctranslate2":
         loaded = _load_ct2(path, device, compute_type, cache_key, strict=backend != "auto")
         if loaded is not None:
             return loaded
@@ -95,7 +98,11 @@ def load_backend(
 def _load_ct2(
     path: Path, device: str, compute_type: str | None, cache_key: str | None, *, strict: bool
 ) -> Backend | None:
-    """The CTranslate2 backend, or None when ``auto`` should fall back to transformers."""
+    """The CTranslate2 backend, or None when ``auto`` should fall back to transformers.
+
+    Raises:
+        ModelError: ``strict`` and the model cannot be converted or loaded.
+    """
     from lingosum.backends import ct2
     from lingosum.errors import ModelError
 
@@ -103,14 +110,18 @@ def _load_ct2(
     compute = compute_type or ct2.default_compute_type(resolved)
     key = (str(path), "ctranslate2", resolved, compute)
     with _lock:
+        if key in _ct2_failed and not strict:
+            return None
         if key not in _cache:
             try:
                 _cache[key] = ct2.CTranslate2Backend(
                     path, device=resolved, compute_type=compute, cache_key=cache_key
                 )
-            except ModelError:
+            except ModelError as error:
                 if strict:
                     raise
+                _ct2_failed.add(key)
+                warnings.warn(f"{error}; using transformers instead", stacklevel=3)
                 return None
         return _cache[key]
 
@@ -119,3 +130,4 @@ def clear_cache() -> None:
     """Forget every loaded model (tests, long-running hosts that switch models)."""
     with _lock:
         _cache.clear()
+        _ct2_failed.clear()
