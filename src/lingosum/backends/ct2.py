@@ -27,11 +27,11 @@ from typing import Any, Protocol
 
 from lingosum.backends.base import Backend, GenerationOptions, language_tokens_of
 from lingosum.errors import ConfigError, ModelError
+from lingosum.hub import WEIGHT_FILES
 
 # Bump when the layout of a converted directory changes: older conversions are then ignored.
 LAYOUT_VERSION = 1
 META_FILE = "lingosum.json"
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 SPIECE_UNDERLINE = "\u2581"
 
 
@@ -51,10 +51,11 @@ def cache_root() -> Path:
 def default_compute_type(device: str) -> str:
     """The compute type used when none is given.
 
-    int8 on CPU: 3-4x the speed of transformers fp32 at a third of the memory, with a
-    quality loss of a fraction of a BLEU point on Opus-MT. float16 on CUDA: these models are
-    small, so int8's memory saving buys little on a GPU, while float16 runs on tensor cores of
-    any CUDA GPU CTranslate2 supports and stays closest to the fp32 reference.
+    int8 on CPU: 3-4x the speed of transformers fp32 (see bench/) with a quarter of the weight
+    memory; quantizing changes some outputs, so float32 remains for reproducing the reference.
+    float16 on CUDA: these models are small, so int8's memory saving buys little on a GPU,
+    while float16 runs on the tensor cores of any GPU CTranslate2 supports and stays closest
+    to fp32.
     """
     return "float16" if device == "cuda" else "int8"
 
@@ -113,6 +114,8 @@ class ConvertedInfo:
 
 
 class Tokenizer(Protocol):
+    """Text to the token strings CTranslate2 reads, and its output tokens back to text."""
+
     vocab: frozenset[str]
 
     def encode(self, text: str) -> list[str]: ...
@@ -171,7 +174,7 @@ def _split_language_code(text: str) -> tuple[list[str], str]:
 class HFTokenizer:
     """A saved ``tokenizer.json`` run by the tokenizers library (BART's byte-level BPE)."""
 
-    def __init__(self, directory: Path, info: ConvertedInfo) -> None:
+    def __init__(self, directory: Path) -> None:
         from tokenizers import Tokenizer as RustTokenizer
 
         self._tokenizer = RustTokenizer.from_file(str(directory / "tokenizer.json"))
@@ -241,7 +244,7 @@ class CTranslate2Backend(Backend):
         self.tokenizer: Tokenizer = (
             MarianPieces(self.directory, self.info)
             if self.info.tokenizer == "sentencepiece"
-            else HFTokenizer(self.directory, self.info)
+            else HFTokenizer(self.directory)
         )
         self.max_input_tokens = self.info.max_input_tokens
         self.language_tokens = language_tokens_of(list(self.tokenizer.vocab))

@@ -56,6 +56,7 @@ class TransformersBackend(Backend):
                 num_beams=options.num_beams,
                 max_new_tokens=cap,
                 min_new_tokens=min(options.min_new_tokens, cap - 1),
+                min_length=0,  # the model config's own min_length must not override ours
                 length_penalty=options.length_penalty,
                 no_repeat_ngram_size=options.no_repeat_ngram_size,
                 early_stopping=options.num_beams > 1,
