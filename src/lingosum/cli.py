@@ -44,6 +44,10 @@ ModelsOpt = Annotated[
 ]
 OfflineOpt = Annotated[bool, typer.Option(help="Never touch the network; use cached models.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings or progress.")]
+FromOpt = Annotated[
+    str | None, typer.Option("--from", help="Source language (default: detect it).")
+]
+LengthOpt = Annotated[str, typer.Option(help="Summary length: short, medium or long.")]
 BeamsOpt = Annotated[int, typer.Option(min=1, max=16, help="Beam size: 1 is fastest, 4 is best.")]
 MaxCharsOpt = Annotated[
     int, typer.Option(help="Refuse longer input (0 = no limit).", show_default=True)
@@ -138,10 +142,8 @@ def summarize(
     to: Annotated[
         str, typer.Option(help="Target language(s): en, az, ka, ru; or az,ka,ru.")
     ] = "en",
-    source: Annotated[
-        str | None, typer.Option("--from", help="Source language (default: detect).")
-    ] = None,
-    length: Annotated[str, typer.Option(help="short, medium or long.")] = "medium",
+    source: FromOpt = None,
+    length: LengthOpt = "medium",
     beams: BeamsOpt = 4,
     as_json: JsonOpt = False,
     output: OutOpt = None,
@@ -174,9 +176,7 @@ def summarize(
 def translate(
     to: Annotated[str, typer.Option(help="Target language(s): az, ka, ru, en; or az,ka,ru.")],
     file: FileArg = "-",
-    source: Annotated[
-        str | None, typer.Option("--from", help="Source language (default: detect).")
-    ] = None,
+    source: FromOpt = None,
     beams: BeamsOpt = 4,
     as_json: JsonOpt = False,
     output: OutOpt = None,

@@ -9,10 +9,13 @@ import typer
 
 from lingosum.cli import (
     DEFAULT_MAX_CHARS,
+    INTERRUPTED,
     BackendOpt,
     BeamsOpt,
     ComputeOpt,
     DeviceOpt,
+    FromOpt,
+    LengthOpt,
     MaxCharsOpt,
     ModelsOpt,
     OfflineOpt,
@@ -20,8 +23,6 @@ from lingosum.cli import (
     run,
     settings_from,
 )
-
-INTERRUPTED = 130
 
 InputsArg = Annotated[
     list[str],
@@ -82,11 +83,6 @@ FieldOpt = Annotated[str, typer.Option(help="Key or column holding the text (tab
 IdFieldOpt = Annotated[
     str, typer.Option(help="Key or column holding the id (tables); default: FILE#LINE.")
 ]
-FromOpt = Annotated[
-    str | None,
-    typer.Option("--from", help="Source language of every document (default: detect each)."),
-]
-LengthOpt = Annotated[str, typer.Option(help="Summary length: short, medium or long.")]
 
 
 def register(app: typer.Typer) -> None:

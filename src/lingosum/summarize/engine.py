@@ -140,7 +140,7 @@ def summarize_batch(
         for i, result in zip(indices, condense(docs, reader, backend, options), strict=True):
             condensed[i], read_as[i], uses[i] = result, reader, [*leg_uses, use]
     per_target = [
-        _translate_summaries(condensed, read_as, languages, uses, code, options, settings)
+        _translate_summaries(condensed, read_as, languages, uses, code, options, settings, registry)
         for code in codes
     ]
     return [list(row) for row in zip(*per_target, strict=True)]
@@ -175,9 +175,9 @@ def _translate_summaries(
     target: str,
     options: SummarizeOptions,
     settings: Settings,
+    registry: Registry,
 ) -> list[Summary]:
     """Translate each document's summary into ``target``, batching documents per route."""
-    registry = settings.registry()
     results: list[Summary | None] = [None] * len(condensed)
     for reader in sorted(set(read_as)):
         indices = [i for i, lang in enumerate(read_as) if lang == reader]
