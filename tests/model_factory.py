@@ -233,6 +233,154 @@ def make_bart(
     return path
 
 
+# What the Marian toolkit writes into a post-norm transformer's .npz (``special:model.yml``):
+# the options CTranslate2's MarianConverter reads, with OPUS-MT's values.
+_MARIAN_OPTIONS = {
+    "type": "transformer",
+    "tied-embeddings-all": True,
+    "transformer-ffn-activation": "swish",
+    "transformer-preprocess": "",
+    "transformer-postprocess": "dan",
+    "transformer-postprocess-emb": "d",
+    "transformer-decoder-autoreg": "self-attention",
+    "transformer-no-projection": False,
+    "transformer-guided-alignment-layer": "last",
+}
+_MARIAN_DECODER_YML = """models:
+  - {model}
+vocabs:
+  - {vocab}
+  - {vocab}
+beam-size: 6
+normalize: 0.6
+word-penalty: 0
+mini-batch: 1
+maxi-batch: 1
+maxi-batch-sort: src
+relative-paths: true
+"""
+
+
+def make_marian_release(
+    path: Path,
+    *,
+    target_tokens: Sequence[str] = (">>kat<<", ">>eng<<"),
+    d_model: int = 32,
+    layers: int = 1,
+    heads: int = 2,
+    ffn: int = 64,
+    vocab_size: int | None = None,
+    spm_vocab_size: int = 400,
+    seed: int = 0,
+) -> Path:
+    """Build a native Marian release as OPUS-MT publishes them, and zip it.
+
+    ``path`` receives the files of a Tatoeba-MT-models archive: the model
+    (``opus.spm-spm.transformer.model1.npz.best-perplexity.npz``, Marian's parameter names and
+    its options in ``special:model.yml``), ``decoder.yml``, the shared vocabulary
+    (``opus.spm-spm.vocab.yml``: ``</s>`` 0, ``<unk>`` 1, the target tokens, then the
+    SentencePiece pieces), ``source.spm``, ``target.spm``, ``README.md`` and ``LICENSE``;
+    ``path`` + ``.zip`` holds them at the archive's root. As in :func:`make_marian`, the weights
+    are seeded noise and a large negative EOS bias keeps generation running to its cap.
+
+    Args:
+        path: Directory to create or overwrite; the archive is written next to it.
+        target_tokens: Language tokens such as ``">>kat<<"``, each of the form ``>>xxx<<``.
+        d_model: Hidden size.
+        layers: Number of encoder layers and of decoder layers.
+        heads: Attention heads in each layer.
+        ffn: Feed-forward size.
+        vocab_size: Size of the vocabulary and embeddings; padded with ``<dummy…>`` entries
+            (58101 or 62518 give Marian-base sizes). None keeps the natural size.
+        spm_vocab_size: SentencePiece vocabulary size to train.
+        seed: Seed for the random weights.
+
+    Returns:
+        The ``.zip`` archive.
+
+    Raises:
+        ValueError: a target token is not of the form ``>>xxx<<``, or ``vocab_size`` is too
+            small.
+    """
+    import zipfile
+
+    malformed = [token for token in target_tokens if not _is_language_token(token)]
+    if malformed:
+        raise ValueError(f"target tokens must look like '>>xxx<<': {malformed}")
+    path.mkdir(parents=True, exist_ok=True)
+    spm_model = _sentencepiece_model(spm_vocab_size)
+    for name in ("source.spm", "target.spm"):
+        (path / name).write_bytes(spm_model)
+    head = ["</s>", "<unk>", *target_tokens, *_sentencepiece_pieces(spm_model)]
+    vocab = _number_tokens(head, [], vocab_size)
+    model_name = "opus.spm-spm.transformer.model1.npz.best-perplexity.npz"
+    vocab_name = "opus.spm-spm.vocab.yml"
+    lines = (f"{json.dumps(token, ensure_ascii=False)}: {i}\n" for token, i in vocab.items())
+    (path / vocab_name).write_text("".join(lines), encoding="utf-8")
+    shape = {"d_model": d_model, "layers": layers, "heads": heads, "ffn": ffn}
+    _save_marian_npz(path / model_name, len(vocab), vocab["</s>"], shape, seed)
+    decoder = _MARIAN_DECODER_YML.format(model=model_name, vocab=vocab_name)
+    (path / "decoder.yml").write_text(decoder, encoding="utf-8")
+    (path / "README.md").write_text(
+        "# tiny test release\n\n* source language(s): eng kat\n"
+        f"* target language(s): {' '.join(t[2:-2] for t in target_tokens)}\n",
+        encoding="utf-8",
+    )
+    (path / "LICENSE").write_text("CC-BY 4.0 (test fixture)\n", encoding="utf-8")
+    archive = path.with_name(path.name + ".zip")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for file in sorted(p for p in path.iterdir() if p.is_file()):
+            bundle.write(file, file.name)
+    return archive
+
+
+def _save_marian_npz(
+    file: Path, vocab_size: int, eos: int, shape: dict[str, int], seed: int
+) -> None:
+    """Random Marian weights under Marian's parameter names (``encoder_l1_self_Wq``...)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    dim, ffn = shape["d_model"], shape["ffn"]
+
+    def noise(*size: int) -> np.ndarray:
+        return (rng.standard_normal(size) * 0.1).astype(np.float32)
+
+    def zeros(size: int) -> np.ndarray:
+        return np.zeros((1, size), dtype=np.float32)
+
+    params = {"Wemb": noise(vocab_size, dim)}
+    for scope in ("encoder", "decoder"):
+        for layer in range(1, shape["layers"] + 1):
+            prefix = f"{scope}_l{layer}"
+            for block in ("self", "context") if scope == "decoder" else ("self",):
+                for part in "qkvo":
+                    params[f"{prefix}_{block}_W{part}"] = noise(dim, dim)
+                    params[f"{prefix}_{block}_b{part}"] = zeros(dim)
+                params[f"{prefix}_{block}_Wo_ln_scale"] = zeros(dim) + 1
+                params[f"{prefix}_{block}_Wo_ln_bias"] = zeros(dim)
+            params[f"{prefix}_ffn_W1"], params[f"{prefix}_ffn_b1"] = noise(dim, ffn), zeros(ffn)
+            params[f"{prefix}_ffn_W2"], params[f"{prefix}_ffn_b2"] = noise(ffn, dim), zeros(dim)
+            params[f"{prefix}_ffn_ffn_ln_scale"] = zeros(dim) + 1
+            params[f"{prefix}_ffn_ffn_ln_bias"] = zeros(dim)
+    bias = zeros(vocab_size)
+    bias[0, eos] = _EOS_LOGIT_BIAS
+    params["decoder_ff_logit_out_b"] = bias
+    options = {
+        **_MARIAN_OPTIONS,
+        "dim-emb": dim,
+        "dim-vocabs": [vocab_size, vocab_size],
+        "enc-depth": shape["layers"],
+        "dec-depth": shape["layers"],
+        "transformer-heads": shape["heads"],
+        "transformer-dim-ffn": ffn,
+    }
+    text = "".join(f"{key}: {json.dumps(value)}\n" for key, value in options.items())
+    params["special:model.yml"] = np.frombuffer((text + "\0").encode(), dtype=np.int8)
+    with file.open("wb") as stream:
+        np.savez(stream, **params)
+
+
 def make_hf_cache(
     cache_dir: Path, repo_id: str, model_dir: Path, revision: str = DEFAULT_REVISION
 ) -> Path:

@@ -4,6 +4,7 @@ and failure isolation. Everything here is pure or touches only tmp_path."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -113,19 +114,32 @@ def test_jsonl_rows_ids_and_bad_rows(tmp_path: Path) -> None:
         "{not json",
         json.dumps({"id": "e", "body": ""}),
         json.dumps({"id": "n", "body": 3}),
-        json.dumps({"id": 7, "body": "duplicate id"}),
+        json.dumps({"body": "no id"}),
     ]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     options = InputOptions(text_field="body")
     origins = find_origins([str(path)], options)
     docs = list(read_documents(origins, options))
     assert count_documents(origins, options) == 6
-    assert [d.id for d in docs] == ["7", "data.jsonl#3", "data.jsonl#4", "e", "n", "7~2"]
+    no_id = "data.jsonl#" + hashlib.sha256(b"no id").hexdigest()[:12]
+    assert [d.id for d in docs][:2] == ["7", no_id]
+    assert docs[2].id.startswith("data.jsonl#")
+    assert [d.id for d in docs][3:] == ["e", "n", f"{no_id}~2"]
+    assert [d.source.rsplit(":", 1)[1] for d in docs] == ["1", "3", "4", "5", "6", "7"]
     assert [d.text for d in docs[:2]] == ["seven", "no id"]
     assert "not valid JSON" in (docs[2].error or "")
     assert "empty" in (docs[3].error or "")
     assert "int, not text" in (docs[4].error or "")
-    assert docs[5].text == "duplicate id"
+    assert docs[5].text == "no id"
+
+
+def test_duplicate_ids_are_refused_naming_both_rows(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    rows = [{"id": 7, "text": "seven"}, {"id": 8, "text": "eight"}, {"id": "7", "text": "x"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    origins = find_origins([str(path)], InputOptions())
+    with pytest.raises(InputError, match=r"id '7' appears twice, in .*line 1 and .*line 3"):
+        count_documents(origins, InputOptions())
 
 
 @pytest.mark.parametrize(("suffix", "delimiter"), [(".csv", ","), (".tsv", "\t")])
@@ -138,7 +152,8 @@ def test_csv_and_tsv_rows(tmp_path: Path, suffix: str, delimiter: str) -> None:
         writer.writerows([["id", "text"], ["a", TRICKY], ["", "second"]])
     origins = find_origins([str(path)], InputOptions())
     docs = list(read_documents(origins, InputOptions()))
-    assert [d.id for d in docs] == ["a", f"data{suffix}#2"]
+    second = f"data{suffix}#" + hashlib.sha256(b"second").hexdigest()[:12]
+    assert [d.id for d in docs] == ["a", second]
     assert docs[0].text == TRICKY.replace("\r\n", "\n")
 
 
@@ -255,18 +270,19 @@ def test_resume_refuses_a_foreign_file_and_another_task(tmp_path: Path) -> None:
         open_output(summaries, "jsonl", OutputMode(resume=True), "translate")
 
 
-def test_retry_failed_drops_failed_records_and_duplicates(tmp_path: Path) -> None:
+def test_retry_failed_drops_failed_records_and_superseded_ones(tmp_path: Path) -> None:
     out = tmp_path / "o.jsonl"
     lines = [record("a"), record("b", status="failed"), record("a", text="again")]
     out.write_bytes(b"".join(jsonl_line(r) for r in lines))
     resumed = open_output(out, "jsonl", OutputMode(resume=True), "translate")
     assert resumed.done == {("a", "az"): "ok", ("b", "az"): "failed"}
     resumed.close()
-    assert out.read_bytes() == jsonl_line(lines[0]) + jsonl_line(lines[1])
+    # a later record of the same pair (a redone pair) supersedes the earlier one
+    assert out.read_bytes() == jsonl_line(lines[1]) + jsonl_line(lines[2])
     retried = open_output(out, "jsonl", OutputMode(retry_failed=True), "translate")
     assert retried.done == {("a", "az"): "ok"}
     retried.close()
-    assert out.read_bytes() == jsonl_line(lines[0])
+    assert out.read_bytes() == jsonl_line(lines[2])
 
 
 def test_a_failed_write_leaves_a_valid_file(
@@ -307,7 +323,7 @@ def test_directory_output_writes_inside_and_cleans_temporaries(tmp_path: Path) -
     writer.write(record("bad", status="failed"), Document("bad", "s", "bad.txt"))
     writer.close()
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-    assert files == ["az/" + doc.path, "manifest.jsonl"]
+    assert files == [".manifest.jsonl.lingosum-lock", "az/" + doc.path, "manifest.jsonl"]
     assert (root / "az" / doc.path).read_text(encoding="utf-8") == "result\n"
     (root / "az" / ".left.txt.1.lingosum-tmp").write_text("half", encoding="utf-8")
     resumed = open_output(root, "dir", OutputMode(resume=True), "translate")

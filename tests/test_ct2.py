@@ -10,15 +10,14 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 pytest.importorskip("ctranslate2")
 
-from lingosum.backends import clear_cache, ct2, load_backend  # noqa: E402
+from lingosum.backends import ct2, load_backend  # noqa: E402
 from lingosum.backends.base import GenerationOptions  # noqa: E402
 from lingosum.backends.ct2 import CTranslate2Backend  # noqa: E402
 from lingosum.backends.hf import TransformersBackend  # noqa: E402
@@ -34,13 +33,6 @@ ENGLISH = [
     "A literal </s> and <unk> inside the text.",
 ]
 GEORGIAN = [f">>kat<< {text}" for text in ENGLISH] + [">>rus<< Both ways.", ">>xyz<< Unknown."]
-
-
-@pytest.fixture(autouse=True)
-def fresh_backends() -> Iterator[None]:
-    clear_cache()
-    yield
-    clear_cache()
 
 
 def fast(path: Path, compute_type: str = "float32") -> CTranslate2Backend:
@@ -99,28 +91,20 @@ def test_forced_bos_and_eos_follow_the_generation_config(
 
 
 def test_conversion_is_cached_per_model_and_compute_type(
-    tmp_path: Path, tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, tiny_models: dict[str, Path]
 ) -> None:
     model = shutil.copytree(tiny_models["marian"], tmp_path / "marian")
-    conversions: list[Path] = []
-    convert_into = ct2._convert_into
-
-    def counting(path: Path, output: Path, compute_type: str) -> None:
-        conversions.append(output)
-        convert_into(path, output, compute_type)
-
-    monkeypatch.setattr(ct2, "_convert_into", counting)
     first = fast(model)
     assert first.directory.is_relative_to(Path(os.environ["HF_HOME"]) / "lingosum" / "ct2")
-    fast(model)
-    assert len(conversions) == 1
+    converted = (first.directory / "model.bin").stat()
+    again = fast(model)
+    assert again.directory == first.directory
+    assert (again.directory / "model.bin").stat().st_ino == converted.st_ino  # not redone
 
-    fast(model, "int8")
-    assert len(conversions) == 2
+    assert fast(model, "int8").directory != first.directory
 
     os.utime(model / "model.safetensors", ns=(1, 1))  # as if the model had been rebuilt
     assert fast(model).directory != first.directory
-    assert len(conversions) == 3
 
 
 def test_cache_root_follows_the_environment(
@@ -169,17 +153,19 @@ def test_explicit_ctranslate2_on_a_broken_model_is_a_model_error(
     assert not list((Path(os.environ["HF_HOME"]) / "lingosum" / "ct2").glob("*/*/model.bin"))
 
 
-def test_auto_falls_back_to_transformers_with_a_warning(
-    tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+def test_auto_falls_back_to_transformers_with_a_notice(
+    tmp_path: Path, tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unsupported(*args: Any) -> None:
-        raise ValueError("No conversion is registered for the model configuration\nmore")
-
-    monkeypatch.setattr(ct2, "_convert_into", unsupported)
-    with pytest.warns(UserWarning, match="using transformers instead"):
-        backend = load_backend(tiny_models["marian"], backend="auto", device="cpu")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("LINGOSUM_CACHE", str(blocker / "cache"))  # conversion cannot be written
+    notices: list[str] = []
+    backend = load_backend(
+        tiny_models["marian"], backend="auto", device="cpu", notify=notices.append
+    )
     assert backend.name == "transformers"
-    with pytest.raises(ModelError, match="No conversion is registered"):
+    assert len(notices) == 1 and "using transformers instead" in notices[0]
+    with pytest.raises(ModelError, match="conversion cache"):
         load_backend(tiny_models["marian"], backend="ctranslate2", device="cpu")
 
 

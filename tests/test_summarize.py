@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from lingosum.backends import load_backend
+from lingosum.engine import Engine
 from lingosum.errors import ConfigError
 from lingosum.settings import Settings
-from lingosum.summarize import SummarizeOptions, engine, summarize, summarize_batch
+from lingosum.summarize import SummarizeOptions, summarize
 from lingosum.summarize.chunking import chunk_documents, plan_chunks
 from lingosum.translate import TranslateOptions
 
@@ -85,20 +86,18 @@ def test_non_english_input_goes_through_english(settings: Settings) -> None:
     ]
 
 
-def test_several_targets_share_one_summary(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls = []
-    real = engine.condense
+def _summarizer_calls(settings: Settings, targets: list[str]) -> tuple[list, int]:
+    with Engine(settings) as engine:
+        (results,) = engine.summarize_many([LONG], targets, options=FAST)
+        calls = sum(m.backend.calls for m in engine.loaded() if m.path.name == "bart")
+    return results, calls
 
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "condense", counting)
-    (results,) = summarize_batch([LONG], ["az", "ka", "ru", "en"], options=FAST, settings=settings)
+def test_several_targets_share_one_summary(settings: Settings) -> None:
+    results, calls = _summarizer_calls(settings, ["az", "ka", "ru", "en"])
+    _, single = _summarizer_calls(settings, ["en"])
     assert [r.target_language for r in results] == ["az", "ka", "ru", "en"]
-    assert len(calls) == 1
+    assert calls == single  # the summarizer ran as often as for one target
     assert results[1].models[-1].target_token == ">>kat<<"
     assert results[3].models[-1].role == "summarizer en"
 

@@ -10,10 +10,11 @@ import pytest
 
 from lingosum.backends import load_backend
 from lingosum.backends.base import Backend, GenerationOptions
+from lingosum.engine import Engine
 from lingosum.errors import InputError, ModelError
 from lingosum.registry import ModelSpec
 from lingosum.settings import Settings
-from lingosum.translate import TranslateOptions, translate, translate_batch
+from lingosum.translate import TranslateOptions, translate
 from lingosum.translate.document import reassemble, segment_documents
 from lingosum.translate.engine import MAX_PIECE_TOKENS, target_prefix
 
@@ -87,24 +88,36 @@ def test_undetectable_language_asks_for_from(settings: Settings) -> None:
         translate("12345 67890 !!!", "ru", settings=settings)
 
 
-def test_documents_are_batched_together(settings: Settings, tiny_models: dict) -> None:
-    backend = load_backend(tiny_models["marian"], backend="transformers", device="cpu")
-    calls: list[int] = []
-    original = backend._generate_batch
-
-    def counting(texts: Sequence[str], options: GenerationOptions) -> list[str]:
-        calls.append(len(texts))
-        return original(texts, options)
-
-    backend._generate_batch = counting  # type: ignore[method-assign]
-    try:
-        docs = [f"Document number {i} is short. It has two sentences." for i in range(20)]
-        options = TranslateOptions(num_beams=1, max_new_tokens=4, batch_size=16)
-        results = translate_batch(docs, "ru", options=options, settings=settings)
-    finally:
-        del backend._generate_batch
+def test_documents_are_batched_together(settings: Settings) -> None:
+    docs = [f"Document number {i} is short. It has two sentences." for i in range(20)]
+    options = TranslateOptions(num_beams=1, max_new_tokens=4, batch_size=16)
+    with Engine(settings) as engine:
+        results = engine.translate_many(docs, ["ru"], options=options)
+        (model,) = engine.loaded()
     assert len(results) == 20
-    assert calls == [16, 16, 8]  # 40 sentences of 20 documents, not 20 calls
+    # 40 sentences of 20 documents in batches of 16: 3 model calls, not 20.
+    assert (model.backend.calls, model.backend.inputs) == (3, 40)
+
+
+def test_several_targets_share_detection_and_the_pivot_leg(settings: Settings) -> None:
+    russian = "Министры встретились в Баку во вторник. Они обсудили новую железную дорогу."
+    options = TranslateOptions(num_beams=1, max_new_tokens=4)
+    with Engine(settings) as engine:
+        (row,) = engine.translate_many([russian], ["az", "ka", "en"], options=options)
+        calls = {m.path.name: m.backend.calls for m in engine.loaded()}
+    assert [t.target_language for t in row] == ["az", "ka", "en"]
+    assert all(t.source_language == "ru" for t in row)
+    assert [t.models[0].role for t in row] == ["translator ru-en"] * 3
+    # ru->en ran once for three targets; en->az and en->ka once each. The tiny "marian"
+    # model serves ru-en and en-az (2 calls), "marian-multi" serves en-ka (1 call).
+    assert calls == {"marian": 2, "marian-multi": 1}
+
+
+def test_alternatives_come_from_the_n_best_list(settings: Settings) -> None:
+    options = TranslateOptions(num_beams=4, max_new_tokens=6, num_hypotheses=3)
+    result = translate(ENGLISH, "ru", options=options, settings=settings)
+    assert len(result.alternatives) == 2
+    assert all(len(a.split("\n\n")) == 3 for a in result.alternatives)
 
 
 def test_long_unpunctuated_sentence_is_split_never_cut(
@@ -133,9 +146,9 @@ class Echo(Backend):
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(t.split()) for t in texts]
 
-    def _generate_batch(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
+    def _generate_batch(self, texts: Sequence[str], options: GenerationOptions) -> list[list[str]]:
         self.batches.append(list(texts))
-        return [t.upper() for t in texts]
+        return [[t.upper()] for t in texts]
 
 
 def test_generate_sorts_batches_and_restores_order() -> None:

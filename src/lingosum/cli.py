@@ -7,28 +7,34 @@ exit code. Errors become one line on stderr; tracebacks are for bugs only.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from lingosum.cli_base import INTERRUPTED as INTERRUPTED  # re-exported for cli_batch
+from lingosum.cli_base import make_strict, root, run_app, source_option
 from lingosum.errors import LingosumError
 
+if TYPE_CHECKING:
+    from lingosum.engine import Engine
+
+# `lingosum` alone prints the help and exits 2, as click does for a group called without a
+# command: it is a usage error. Repeated options: see lingosum.cli_base.
 app = typer.Typer(
     name="lingosum",
     help="Detect, summarize and translate text into Azerbaijani, Georgian or Russian.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.callback()(root)
 
 T = TypeVar("T")
 DEFAULT_MAX_CHARS = 2_000_000
-INTERRUPTED = 130
 
 FileArg = Annotated[str, typer.Argument(help="Text file to read, or - for standard input.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per result.")]
@@ -42,15 +48,20 @@ ModelsOpt = Annotated[
     Path | None,
     typer.Option("--models", envvar="LINGOSUM_MODELS", help="TOML file overriding models."),
 ]
-OfflineOpt = Annotated[bool, typer.Option(help="Never touch the network; use cached models.")]
+OfflineOpt = Annotated[
+    bool, typer.Option("--offline", help="Never touch the network; use cached models.")
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings or progress.")]
 FromOpt = Annotated[
-    str | None, typer.Option("--from", help="Source language (default: detect it).")
+    str | None,
+    typer.Option(
+        "--from", help="Source language code (default: detect it).", callback=source_option
+    ),
 ]
 LengthOpt = Annotated[str, typer.Option(help="Summary length: short, medium or long.")]
 BeamsOpt = Annotated[int, typer.Option(min=1, max=16, help="Beam size: 1 is fastest, 4 is best.")]
 MaxCharsOpt = Annotated[
-    int, typer.Option(help="Refuse longer input (0 = no limit).", show_default=True)
+    int, typer.Option(min=0, help="Refuse longer input (0 = no limit).", show_default=True)
 ]
 
 
@@ -60,9 +71,22 @@ def settings_from(
     """Build the library's Settings from the common options."""
     from lingosum.settings import Settings
 
-    if offline:
-        os.environ["HF_HUB_OFFLINE"] = "1"
-    return run(Settings(models, offline, device, backend, compute).check)
+    return run(lambda: Settings(models, offline, device, backend, compute))
+
+
+def engine_from(
+    models: Path | None,
+    offline: bool,
+    device: str,
+    backend: str,
+    compute: str | None,
+    quiet: bool,
+) -> Engine:
+    """An engine for one command, its notices printed as warnings (unless ``quiet``)."""
+    from lingosum.engine import Engine
+
+    settings = settings_from(models, offline, device, backend, compute)
+    return run(lambda: Engine(settings, notify=lambda message: warn(message, quiet)))
 
 
 def warn(message: str, quiet: bool) -> None:
@@ -157,18 +181,16 @@ def summarize(
 ) -> None:
     """Summarize a text and give the summary in one or more languages."""
     from lingosum.registry import parse_targets
-    from lingosum.summarize import SummarizeOptions, summarize_batch
+    from lingosum.summarize import SummarizeOptions
     from lingosum.translate import TranslateOptions
 
-    settings = settings_from(models, offline, device, backend, compute_type)
-    targets = run(lambda: parse_targets(to, settings.registry()))
-    text = read(file, quiet, max_chars)
-    options = SummarizeOptions(length, beams, translation=TranslateOptions(num_beams=beams))
-    results = run(
-        lambda: summarize_batch(
-            [text], targets, sources=[source], options=options, settings=settings
+    with engine_from(models, offline, device, backend, compute_type, quiet) as engine:
+        targets = run(lambda: parse_targets(to, engine.registry))
+        text = read(file, quiet, max_chars)
+        options = SummarizeOptions(length, beams, translation=TranslateOptions(num_beams=beams))
+        results = run(
+            lambda: engine.summarize_many([text], targets, sources=[source], options=options)
         )
-    )
     emit(results[0], as_json, output, quiet)
 
 
@@ -190,43 +212,21 @@ def translate(
 ) -> None:
     """Translate a text into one or more languages, keeping its paragraphs."""
     from lingosum.registry import parse_targets
-    from lingosum.translate import TranslateOptions, translate_batch
+    from lingosum.translate import TranslateOptions
 
-    settings = settings_from(models, offline, device, backend, compute_type)
-    targets = run(lambda: parse_targets(to, settings.registry()))
-    text = read(file, quiet, max_chars)
-    options = TranslateOptions(num_beams=beams)
-    results = [
-        run(
-            lambda code=code: translate_batch(  # type: ignore[misc]
-                [text], code, sources=[source], options=options, settings=settings
-            )[0]
+    with engine_from(models, offline, device, backend, compute_type, quiet) as engine:
+        targets = run(lambda: parse_targets(to, engine.registry))
+        text = read(file, quiet, max_chars)
+        options = TranslateOptions(num_beams=beams)
+        results = run(
+            lambda: engine.translate_many([text], targets, sources=[source], options=options)
         )
-        for code in targets
-    ]
-    emit(results, as_json, output, quiet)
+    emit(results[0], as_json, output, quiet)
 
 
 def main() -> None:
-    """Console entry point: run the app; Ctrl-C exits quietly with status 130."""
-    import click
-
-    try:
-        code = app(standalone_mode=False)
-    except click.exceptions.Exit as done:
-        code = done.exit_code
-    except click.ClickException as error:
-        error.show()
-        code = error.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        code = INTERRUPTED
-    except BrokenPipeError:
-        sys.stderr.close()
-        code = 141
-    code = code if isinstance(code, int) else 0
-    if code == INTERRUPTED:  # typer turns Ctrl-C into a silent exit status 130
-        typer.echo("lingosum: interrupted", err=True)
-    sys.exit(code)
+    """Console entry point: one line and exit 2 for a usage error, 130 for Ctrl-C."""
+    sys.exit(run_app(app))
 
 
 def _register_command_groups() -> None:
@@ -235,6 +235,13 @@ def _register_command_groups() -> None:
 
     cli_batch.register(app)
     cli_models.register(app)
+    from lingosum import cli_eval
+
+    cli_eval.register(app)
+    from lingosum import cli_serve
+
+    cli_serve.register(app)
+    make_strict(app)  # after every registration: the repeated-option rule for all commands
 
 
 _register_command_groups()

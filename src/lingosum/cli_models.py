@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from lingosum.cli import JsonOpt, ModelsOpt, QuietOpt, run
+from lingosum.cli_base import fail
+from lingosum.network import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,6 +28,10 @@ models_app = typer.Typer(
 )
 
 ModelArg = Annotated[str, typer.Argument(help="A model id (org/name) or a route key (en-ru).")]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(min=0.1, help="Seconds a server has to answer before it counts as unreachable."),
+]
 LangsOpt = Annotated[
     list[str] | None,
     typer.Option(help="Target languages, repeated or az,ka,ru (default az,ka,ru)."),
@@ -48,13 +54,15 @@ def _registry(models: Path | None) -> Registry:
 def list_models(
     as_json: JsonOpt = False,
     markdown: Annotated[
-        bool, typer.Option(help="Print the default models as README's table.")
+        bool, typer.Option("--markdown", help="Print the default models as README's table.")
     ] = False,
     models: ModelsOpt = None,
 ) -> None:
     """Every route, the model it uses, and whether that model is cached."""
     from lingosum.modelstore import inventory, render_model_table
 
+    if markdown and as_json:
+        fail("--json and --markdown are two formats; give one of them")
     if markdown:
         typer.echo(render_model_table(), nl=False)
         return
@@ -76,10 +84,16 @@ def download(
         list[str] | None, typer.Option(help="translate or summarize (default both).")
     ] = None,
     everything: Annotated[bool, typer.Option("--all", help="Every model in the table.")] = False,
-    model: Annotated[str | None, typer.Option(help="Only this model id (or key).")] = None,
-    revision: Annotated[str | None, typer.Option(help="Revision for --model.")] = None,
+    model: Annotated[
+        list[str] | None, typer.Option(help="Only this model id or route key (repeat it).")
+    ] = None,
+    revision: Annotated[str | None, typer.Option(help="Revision for one --model.")] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Download again (repairs a broken copy).")
+    ] = False,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Refused: downloading needs the network.")
     ] = False,
     as_json: JsonOpt = False,
     models: ModelsOpt = None,
@@ -89,6 +103,7 @@ def download(
     from lingosum.modelstore import TASKS, DownloadRequest, download, parse_tasks
     from lingosum.registry import PIVOT, parse_targets
 
+    _check_download_options(to or source or task, everything, model, revision, offline)
     registry = _registry(models)
     targets = run(lambda: parse_targets(",".join(_split(to)), registry)) if to else None
     request = DownloadRequest(
@@ -96,10 +111,11 @@ def download(
         sources=tuple(_split(source)) or (PIVOT,),
         targets=tuple(targets or DownloadRequest.targets),
         everything=everything,
-        model=model,
+        models=tuple(_split(model)),
         revision=revision,
         force=force,
         quiet=quiet,
+        timeout=timeout,
     )
     report = run(lambda: download(registry, request))
     if as_json:
@@ -136,15 +152,38 @@ def remove(model: Annotated[str, typer.Argument(help="A model id (org/name).")])
     )
 
 
-def doctor(as_json: JsonOpt = False, models: ModelsOpt = None) -> None:
-    """Versions, devices, cache and offline readiness: paste it into a bug report."""
+def doctor(
+    as_json: JsonOpt = False,
+    models: ModelsOpt = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Do not check whether the Hub answers.")
+    ] = False,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+) -> None:
+    """Versions, devices, cache, network and offline readiness: paste it into a bug report."""
     from lingosum.doctor import diagnose
 
-    report = run(lambda: diagnose(_registry(models)))
+    report = run(lambda: diagnose(_registry(models), offline=offline, timeout=timeout))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         typer.echo(_doctor_text(report))
+
+
+def _check_download_options(
+    routes: object, everything: bool, model: list[str] | None, revision: str | None, offline: bool
+) -> None:
+    """The option combinations ``models download`` cannot honour (exit 2)."""
+    if offline:
+        fail("models download needs the network; drop --offline ('lingosum models list' "
+             "shows what is cached)")  # fmt: skip
+    if model and everything:
+        fail("--model and --all conflict; give one of them")
+    if (model or everything) and routes:
+        which = "--model" if model else "--all"
+        fail(f"{which} conflicts with --to/--from/--task, which choose routes; give one way")
+    if revision and len(_split(model)) != 1:
+        fail("--revision needs exactly one --model")
 
 
 def _split(values: Sequence[str] | None) -> list[str]:
@@ -174,13 +213,13 @@ def _columns(rows: Sequence[Sequence[str]]) -> str:
 def _models_table(statuses: Sequence[ModelStatus], title: str) -> str:
     from lingosum.modelstore import route_label
 
-    rows = [["ROUTE", "MODEL", "REVISION", "TOKEN", "CACHE", "LICENCE", "PUBLISHED SCORE"]]
+    rows = [["ROUTE", "MODEL", "PINNED TO", "TOKEN", "CACHE", "LICENCE", "PUBLISHED SCORE"]]
     notes: list[str] = []
     for status in statuses:
         spec = status.spec
         mark = " *" if spec.overridden_by else ""
         state = f"ready {human_size(status.size_bytes)}" if status.ready else status.state
-        revision = "(local)" if spec.is_local else (spec.revision or "main")[:10]
+        revision = _pin_text(status)
         rows.append(
             [
                 route_label(spec) + mark,
@@ -197,6 +236,17 @@ def _models_table(statuses: Sequence[ModelStatus], title: str) -> str:
     overrides = sorted({s.spec.overridden_by for s in statuses if s.spec.overridden_by})
     notes += [f"  * overridden by {file}" for file in overrides]
     return "\n".join([title, _columns(rows), *notes])
+
+
+def _pin_text(status: ModelStatus) -> str:
+    """A Hub revision, or a release's sha256: pinned, recorded at first download, or not yet."""
+    spec = status.spec
+    if not spec.is_release:
+        return spec.pin
+    digest = status.to_dict()["sha256"]
+    if spec.sha256:
+        return f"sha256:{digest[:10]}"
+    return f"sha256:{digest[:10]} (recorded)" if digest else "sha256 on 1st download"
 
 
 def _routes_table(found: Inventory) -> str:
@@ -243,9 +293,10 @@ def _doctor_text(report: DoctorReport) -> str:
         lines.append(f"ct2        {dev.ctranslate2_cuda_devices} CUDA device(s) usable")
     free = human_size(report.cache_free_bytes)
     network = (
-        "offline (HF_HUB_OFFLINE)"
-        if report.offline
-        else f"online via {report.endpoint or 'https://huggingface.co'}"
+        "offline (--offline or HF_HUB_OFFLINE): not checked"
+        if report.network is None
+        else f"{report.network.describe()}; checked with one HEAD request, "
+        f"{report.network.timeout:g} s timeout"
     )
     lines += [f"cache      {report.cache} ({free} free)", f"network    {network}"]
     lines += _readiness_lines(report.models)

@@ -16,16 +16,17 @@ langdetect and puts cheap, explainable rules in front of it:
    Russian no і) makes kk; otherwise Ukrainian і ї є ґ against Russian ы э ё decide. Text
    without any of these letters goes to the n-gram scorer (ru, uk, bg, mk). Kazakh function
    words (мен, ол, деп...) or spellings Russian never uses (жы, шы) can still make it kk.
-5. Latin: ə makes az. Short text goes to the n-gram scorer, long text to langdetect; when
-   either says Turkish, Azerbaijani evidence (ə; q and x; final -ib/-ub; Azerbaijani-only
-   words) is weighed against Turkish evidence (-iyor, Turkish-only words).
-6. The n-gram scorer is naive Bayes over langdetect's own profiles, deterministic (every
-   n-gram of the first :data:`_RANK_WORDS` words, no random sampling), plus a small prior
-   for widely used languages and a bonus for each common function word; on two or three
-   words it is far more accurate than langdetect's sampling. Latin text of
-   :data:`SHORT_TEXT_LETTERS` letters or more goes to langdetect itself, a fresh detector
-   per call from a factory seeded with 0; so do Arabic, Devanagari and Han.
+5. Latin: ə makes az. Text of fewer than :data:`SHORT_TEXT_LETTERS` letters, and Cyrillic
+   text the letters leave open, go to the word scorer of :mod:`lingosum.shorttext` (word
+   frequencies of 10 Latin and 5 Cyrillic languages, alphabets, n-grams for unseen words);
+   longer Latin text goes to langdetect, a fresh detector per call from a factory seeded
+   with 0; so do Arabic, Devanagari and Han. When langdetect says Turkish, Azerbaijani
+   evidence (ə; q and x; final -ib/-ub; Azerbaijani-only words) is weighed against
+   Turkish evidence (-iyor, Turkish-only words).
+6. Short Cyrillic text skips the letter rules of step 4: the word scorer knows which
+   alphabet has which letter and also which words each language uses.
 
+Every answer carries its candidates with probabilities, best first (``top`` of them).
 The answer is a pure function of the text: the same input gives the same
 :class:`Detection`, whatever was detected before. langdetect is imported on first use.
 """
@@ -41,9 +42,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from lingosum import shorttext
+from lingosum.errors import InputError
+
 UNDETERMINED = "und"
 MIN_LETTERS = 3
-"""Fewer letters than this is ``und``: two letters ("ok", "да") name no language reliably."""
+"""Fewer letters than this is ``und`` unless the script names the language or the word is
+one that a single language clearly owns (``в`` is Russian, ``ok`` belongs to no one)."""
+FEW_LETTERS_MIN_PROBABILITY = (0.0, 0.6, 0.35)
+"""How sure the word scorer must be to name the language of one letter (``в``, ``à``)
+and of two (``la``); one letter is a word of more languages ("a", "i", "o")."""
 SHORT_TEXT_LETTERS = 60
 """Below this many letters the deterministic short-text scorer replaces langdetect."""
 SAMPLE_CHARS = 2100
@@ -59,11 +67,28 @@ class Detection:
             ``"und"`` when the text does not say.
         confidence: 0.0 to 1.0; 0.0 for ``und``.
         reason: one line saying why the language is ``und``; ``None`` otherwise.
+        candidates: the likeliest languages, best first; ``candidates[0]`` is
+            ``language`` with ``confidence``. Empty for ``und``.
     """
 
     language: str
     confidence: float
     reason: str | None = None
+    candidates: tuple[Candidate, ...] = ()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One language a text may be written in.
+
+    Attributes:
+        language: ISO 639-1 code.
+        probability: 0.0 to 1.0, the detector's belief, scaled by the share of the text's
+            letters in the script judged.
+    """
+
+    language: str
+    probability: float
 
 
 # Script -> (the one language written in it, or None; its Unicode blocks of letters).
@@ -95,15 +120,6 @@ _SCRIPTS: Mapping[str, tuple[str | None, tuple[tuple[int, int], ...]]] = {
     "Hangul": ("ko", ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF))),
     "Kana": ("ja", ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))),
 }
-# The langdetect profiles the n-gram scorer weighs for a script.
-_LATIN_PROFILES = (
-    "af ca cs cy da de en es et fi fr hr hu id it lt lv nl no pl pt ro sk sl so sq sv sw tl tr vi"
-)
-_CANDIDATES: Mapping[str, tuple[str, ...]] = {
-    "Latin": tuple(_LATIN_PROFILES.split()),
-    "Cyrillic": ("bg", "mk", "ru", "uk"),
-}
-
 _KAZAKH_LETTERS = frozenset("әғқңөұүһ")
 _UKRAINIAN_LETTERS = frozenset("іїєґ")
 _RUSSIAN_LETTERS = frozenset("ыэё")
@@ -116,33 +132,11 @@ _AZ_SPELLING = re.compile(r"[qx]|[ıiuü]b$|[dt]akı$")
 _TR_SPELLING = re.compile(r"[ıiuü]yor|[âîû]")
 _KK_SPELLING = re.compile(r"[жш]ы|^ы")
 
-# Common function words. A hit adds _WORD_BONUS to the language in the short-text scorer;
-# the tr/az lists are also the Turkish/Azerbaijani evidence of _turkic_variant.
+# Common function words: the tr/az lists are the Turkish/Azerbaijani evidence of
+# _turkic_variant, the others the evidence of _kazakh_variant on long Cyrillic text.
 _WORDS: Mapping[str, frozenset[str]] = {
     lang: frozenset(words.split())
     for lang, words in {
-        "en": "the a an and or but of to in on at by for with from as is are was were be been "
-        "has have had do does did will would can could should not it its he she they we you i "
-        "his her him their them our my your this that these those there here what which who "
-        "when where how all some many more most also after before about into over than then "
-        "so if just said says",
-        "de": "der die das den dem des ein eine einen einem einer eines und oder aber nicht "
-        "kein keine ist sind war waren wird werden wurde wurden hat haben hatte ich er sie es "
-        "wir ihr mit von zu zum zur im in auf aus bei nach vor über unter für durch gegen um "
-        "als wie auch noch nur schon sehr dass wenn weil sich man dieser diese dieses was wer "
-        "wo am an bis seit sagte jedoch",
-        "fr": "le la les l' un une des du de d' et ou mais ne n' pas plus que qu' qui dont où "
-        "est sont était été a ont avait il ils elle elles on nous vous je j' se s' ce c' "
-        "cette ces son sa ses leur leurs dans sur pour par avec sans en au aux selon comme "
-        "après avant entre très aussi",
-        "es": "el la los las lo un una de del y o pero no que en es son fue era está por para "
-        "con sin se su sus al como más muy también este esta",
-        "it": "il lo la gli le un una di del della e o ma non che è sono era in per con su si "
-        "suo sua al alla come più molto anche questo questa",
-        "pt": "o a os as um uma de do da dos das e ou mas não que em no na é são foi era por "
-        "para com sem se seu sua ao como mais muito também este esta",
-        "nl": "de het een en of maar niet is zijn was waren van in op met voor door als dat "
-        "die dit er ook nog wel al bij naar om te uit",
         "tr": "ve veya için gibi kadar çok en ne de değil ama ancak fakat ise olarak olacak "
         "yok hiç önce göre diye yine belki şimdi bile ben sen tarafından üzerinde büyük "
         "kendi yıl yılında ile hem mi mı",
@@ -161,18 +155,8 @@ _WORDS: Mapping[str, frozenset[str]] = {
         "бірақ осы сол үшін туралы болды болып кейін жылы",
     }.items()
 }
-_WORD_BONUS = 4.0
-_NGRAM_WEIGHT = 0.3
-# Log-prior bonus of widely used languages: on two words, "He said" should be English.
-_PRIOR: Mapping[str, float] = {
-    **dict.fromkeys(("de", "es", "fr", "it", "nl", "pl", "pt", "tr"), 2.0),
-    "en": 3.0,
-    "ru": 3.0,
-    "uk": 2.5,
-}
-_AZ_TO_TR = str.maketrans("əƏqQxX", "eEkKhH")
 _RANK_WORDS = 40
-"""The n-gram scorer reads at most this many words (enough, and bounded in cost)."""
+"""The word scorer reads at most this many words (enough, and bounded in cost)."""
 _SMOOTHING = 0.5 / 10_000
 """langdetect's own smoothing (alpha / BASE_FREQ) for an n-gram a language never showed."""
 _WORD_RE = re.compile(r"[^\W\d_]+")
@@ -181,38 +165,47 @@ _TOKEN_RE = re.compile(r"[^\W\d_]+'?")
 _PLAIN = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "İ": "i"})
 
 
-def detect_language(text: str) -> Detection:
+Ranked = list[tuple[str, float]]
+"""Languages with probabilities, best first."""
+
+
+def detect_language(text: str, *, top: int = 1) -> Detection:
     """Detect the language of ``text``.
 
     Args:
         text: any text; only a bounded sample of a long text is read.
+        top: how many candidate languages to return in ``candidates`` (at least 1).
 
     Returns:
         The :class:`Detection`. ``language`` is ``"und"``, with a one-line ``reason``, for
-        text without letters (empty, digits, punctuation, emoji), for text of fewer than
-        :data:`MIN_LETTERS` (3) letters, and for a script no rule or profile covers. Three
-        letters is the threshold because two ("ok", "да", "hi") are too often a word of
-        several languages, while three already carry a function word ("the", "und", "და").
+        text without letters (empty, digits, punctuation, emoji), for a script no rule or
+        profile covers, and for text of fewer than :data:`MIN_LETTERS` (3) letters unless
+        its script names the language or the word scorer is at least
+        :data:`FEW_LETTERS_MIN_PROBABILITY` sure ("в" is Russian; "ok", "hi", "a" are
+        too often a word of several languages).
+
+    Raises:
+        InputError: ``top`` is less than 1.
     """
+    if top < 1:
+        raise InputError(f"top must be at least 1, got {top}")
     sample = _sample(text)
     letters = _letter_counts(sample)
     total = sum(letters.values())
     if total == 0:
         return Detection(UNDETERMINED, 0.0, "no letters in the text")
-    if total < MIN_LETTERS:
-        noun = "letter" if total == 1 else "letters"
-        return Detection(UNDETERMINED, 0.0, f"too little text to judge ({total} {noun})")
     script, share = _majority_script(letters)
     if script == "Other":
         return Detection(UNDETERMINED, 0.0, "written in a script no language model covers")
     only = _SCRIPTS[script][0]
-    if only is not None:
-        return Detection(only, round(share, 3))
-    kept = _keep_script(sample, letters, script)
-    language, confidence = _judge(kept, script)
-    if language == UNDETERMINED:
+    ranked = [(only, 1.0)] if only else _judge(_keep_script(sample, letters, script), script)
+    if not ranked or ranked[0][0] == UNDETERMINED:
         return Detection(UNDETERMINED, 0.0, "langdetect found no features in the text")
-    return Detection(language, round(confidence * share, 3))
+    if total < MIN_LETTERS and not only and ranked[0][1] < FEW_LETTERS_MIN_PROBABILITY[total]:
+        noun = "letter" if total == 1 else "letters"
+        return Detection(UNDETERMINED, 0.0, f"too little text to judge ({total} {noun})")
+    candidates = tuple(Candidate(lang, round(p * share, 3)) for lang, p in ranked[:top])
+    return Detection(candidates[0].language, candidates[0].probability, None, candidates)
 
 
 def _sample(text: str) -> str:
@@ -256,8 +249,8 @@ def _keep_script(sample: str, letters: Mapping[str, int], script: str) -> str:
     return sample.translate(foreign) if foreign else sample
 
 
-def _judge(text: str, script: str) -> tuple[str, float]:
-    """Language and confidence of ``text``, written in the shared ``script``."""
+def _judge(text: str, script: str) -> Ranked:
+    """Languages of ``text``, written in the shared ``script``, with probabilities."""
     if script == "Latin":
         return _judge_latin(text)
     if script == "Cyrillic":
@@ -265,29 +258,41 @@ def _judge(text: str, script: str) -> tuple[str, float]:
     return _langdetect(text)
 
 
-def _judge_latin(text: str) -> tuple[str, float]:
-    """Azerbaijani by ə; otherwise the n-gram scorer (short text) or langdetect (long)."""
+def _judge_latin(text: str) -> Ranked:
+    """Azerbaijani by ə; otherwise the word scorer (short text) or langdetect (long)."""
     lowered = _lower(text)
     counts = _letter_counts(lowered)
     letters = sum(counts.values())
-    if counts["ə"] and counts["ə"] >= _LETTER_MIN_SHARE * letters:
-        return "az", 0.99
     if letters < SHORT_TEXT_LETTERS:
-        language, confidence = _rank(text, "Latin", _word_hits(lowered))
-    else:
-        language, confidence = _langdetect(text)
-    if language == "tr":
-        language = _turkic_variant(text, counts, _word_hits(lowered))
-    return language, confidence
+        return _rank_words(lowered, "Latin")
+    if counts["ə"] >= _LETTER_MIN_SHARE * letters:
+        return [("az", 0.99)]
+    ranked = _langdetect(text)
+    if ranked and ranked[0][0] == "tr":
+        variant = _turkic_variant(text, counts, _word_hits(lowered))
+        ranked = [(variant if lang == "tr" else lang, p) for lang, p in ranked]
+    return ranked
 
 
-def _judge_cyrillic(text: str) -> tuple[str, float]:
-    """Telltale letters first, then the n-gram scorer; Kazakh words may overrule either."""
+def _judge_cyrillic(text: str) -> Ranked:
+    """Short text: the word scorer. Long text: telltale letters, else the word scorer;
+    Kazakh words may overrule either."""
     lowered = _lower(text)
-    hits = _word_hits(lowered)
-    marked = _cyrillic_by_letters(_letter_counts(lowered))
-    language, confidence = (marked, 0.99) if marked else _rank(text, "Cyrillic", hits)
-    return _kazakh_variant(lowered, language, hits), confidence
+    counts = _letter_counts(lowered)
+    if sum(counts.values()) < SHORT_TEXT_LETTERS:
+        return _rank_words(lowered, "Cyrillic")
+    marked = _cyrillic_by_letters(counts)
+    ranked = [(marked, 0.99)] if marked else _rank_words(lowered, "Cyrillic")
+    variant = _kazakh_variant(lowered, ranked[0][0], _word_hits(lowered))
+    return [(variant, ranked[0][1]), *ranked[1:]] if variant != ranked[0][0] else ranked
+
+
+def _rank_words(lowered: str, script: str) -> Ranked:
+    """The word scorer's ranking of the first :data:`_RANK_WORDS` words."""
+    words = shorttext.tokens(lowered)[:_RANK_WORDS]
+    if not words:
+        return []
+    return shorttext.rank_words(words, script, _ngram_scores)
 
 
 def _lower(text: str) -> str:
@@ -372,33 +377,6 @@ def _spelling_hits(text: str, pattern: re.Pattern[str]) -> int:
     )
 
 
-def _rank(text: str, script: str, hits: Mapping[str, int]) -> tuple[str, float]:
-    """Best language by n-gram log-likelihood, prior and function words; and its share.
-
-    Azerbaijani has no langdetect profile: it joins Turkish (spelt the Turkish way) and
-    :func:`_turkic_variant` separates the two afterwards.
-    """
-    candidates = _CANDIDATES[script]
-    words = [w for w in _WORD_RE.findall(text) if not _shouting(w)][:_RANK_WORDS]
-    scores = dict(zip(candidates, _ngram_scores(words, candidates), strict=True))
-    bonus = dict(hits)
-    if script == "Latin":
-        folded = [w.translate(_AZ_TO_TR) for w in words]
-        scores["tr"] = max(scores["tr"], _ngram_scores(folded, ("tr",))[0])
-        bonus["tr"] = hits["tr"] + hits["az"]
-    for lang in scores:
-        scores[lang] *= _NGRAM_WEIGHT
-        scores[lang] += _PRIOR.get(lang, 0.0) + _WORD_BONUS * bonus.get(lang, 0)
-    best = min(scores, key=lambda lang: (-scores[lang], lang))
-    total = sum(math.exp(score - scores[best]) for score in scores.values())
-    return best, 1.0 / total
-
-
-def _shouting(word: str) -> bool:
-    """Whether ``word`` is all capitals (langdetect ignores those: acronyms, headlines)."""
-    return len(word) > 1 and word.isupper()
-
-
 def _ngrams(words: Sequence[str]) -> Iterator[str]:
     """langdetect's 1- to 3-grams of each word, with a space on either side."""
     for word in words:
@@ -431,17 +409,17 @@ def _columns(langs: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(langlist.index(lang) for lang in langs)
 
 
-def _langdetect(text: str) -> tuple[str, float]:
-    """langdetect's best language and probability (``und`` when it finds no features)."""
+def _langdetect(text: str) -> Ranked:
+    """langdetect's languages and probabilities (empty when it finds no features)."""
     from langdetect.lang_detect_exception import LangDetectException
 
     detector = _factory().create()
     detector.append(text)
     try:
-        best = detector.get_probabilities()[0]
-    except (LangDetectException, IndexError):
-        return UNDETERMINED, 0.0
-    return str(best.lang), float(best.prob)
+        found = detector.get_probabilities()
+    except LangDetectException:
+        return []
+    return [(str(language.lang), float(language.prob)) for language in found]
 
 
 @lru_cache(maxsize=1)

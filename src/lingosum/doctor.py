@@ -1,4 +1,5 @@
-"""``lingosum doctor``: the facts a bug report needs, gathered without any network.
+"""``lingosum doctor``: the facts a bug report needs. The network is touched once: a probe
+of the Hub endpoint with a short timeout (skipped offline), to say whether it answers.
 
 Versions come from package metadata (nothing heavy is imported for them); torch and
 ctranslate2 are imported only to ask about devices, and a missing or broken install is
@@ -18,6 +19,7 @@ from typing import Any
 
 from lingosum import hub
 from lingosum.modelstore import Inventory, Route, inventory
+from lingosum.network import DEFAULT_TIMEOUT, Probe, hub_endpoint, probe
 from lingosum.registry import Registry
 
 PACKAGES = (
@@ -101,6 +103,7 @@ class DoctorReport:
     offline: bool
     endpoint: str | None
     models: Inventory
+    network: Probe | None = None
 
     @property
     def ready_routes(self) -> list[Route]:
@@ -116,13 +119,18 @@ class DoctorReport:
             "cache_free_bytes": self.cache_free_bytes,
             "offline": self.offline,
             "endpoint": self.endpoint,
+            "network": None if self.network is None else self.network.to_dict(),
             **{key: value for key, value in self.models.to_dict().items() if key != "cache"},
         }
 
 
-def diagnose(registry: Registry) -> DoctorReport:
-    """Gather versions, devices, the cache and which routes are ready offline."""
+def diagnose(
+    registry: Registry, *, offline: bool = False, timeout: float = DEFAULT_TIMEOUT
+) -> DoctorReport:
+    """Gather versions, devices, the cache and which routes are ready offline, and probe
+    the Hub endpoint (waiting at most ``timeout`` seconds) unless offline."""
     cache = hub.cache_root()
+    offline = hub.is_offline(offline)
     return DoctorReport(
         python=sys.version.split()[0],
         platform=platform.platform(),
@@ -130,9 +138,10 @@ def diagnose(registry: Registry) -> DoctorReport:
         devices=devices(),
         cache=cache,
         cache_free_bytes=_free_bytes(cache),
-        offline=hub.is_offline(),
+        offline=offline,
         endpoint=hub.endpoint(),
         models=inventory(registry),
+        network=None if offline else probe(hub_endpoint(), timeout),
     )
 
 

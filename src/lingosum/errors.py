@@ -15,6 +15,11 @@ class InputError(LingosumError):
     exit_code = 2
 
 
+class FetchError(InputError):
+    """A URL cannot be fetched or its content cannot be used (HTTP error, redirect loop,
+    timeout, too large, not text, offline mode)."""
+
+
 class UnsupportedLanguageError(LingosumError):
     """A language or language pair the tool has no route for."""
 
@@ -45,3 +50,16 @@ class OutputError(LingosumError):
     """A batch output cannot be used or written (exists, not ours, locked, disk full...)."""
 
     exit_code = 2
+
+
+class EngineClosedError(LingosumError):
+    """A call reached an engine after ``close()``: create a new engine."""
+
+    exit_code = 3
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message, or its type name when it has none: the one
+    form in which foreign errors (OSError, RuntimeError...) appear in lingosum's messages."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from lingosum.errors import ModelCorruptError, ModelError, ModelNotCachedError
+from lingosum.network import DEFAULT_TIMEOUT
+from lingosum.paths import hub_cache
 from lingosum.registry import ModelSpec
 
 CONFIG_FILES = (
@@ -32,6 +34,9 @@ CONFIG_FILES = (
 # In order of preference: safetensors when the repository has it, else the PyTorch pickle.
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 TRUE_VALUES = {"1", "true", "yes", "on"}
+# Seconds huggingface_hub waits for each file's metadata (passed per call, never through
+# HF_HUB_ETAG_TIMEOUT, which huggingface_hub reads once at import).
+ETAG_TIMEOUT = 10.0
 
 
 def allow_patterns(weights: str) -> list[str]:
@@ -47,14 +52,7 @@ def is_offline(offline: bool = False) -> bool:
 
 def cache_root() -> Path:
     """The Hugging Face hub cache, resolved from the environment as huggingface_hub does."""
-    explicit = os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE")
-    if explicit:
-        return Path(os.path.expandvars(explicit)).expanduser()
-    home = os.environ.get("HF_HOME")
-    if not home:
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
-        home = os.path.join(xdg, "huggingface")
-    return Path(os.path.expandvars(home)).expanduser() / "hub"
+    return hub_cache()
 
 
 def endpoint() -> str | None:
@@ -64,10 +62,14 @@ def endpoint() -> str | None:
 
 def fetch_hint(spec: ModelSpec) -> str:
     """The exact command that puts ``spec``'s model in the cache."""
-    command = f"lingosum models download --model {spec.model}"
-    if spec.overridden_by:
-        command += f" --models {spec.overridden_by}"
-    return command
+    return fetch_command([spec])
+
+
+def fetch_command(specs: Sequence[ModelSpec]) -> str:
+    """The one command that puts every model of ``specs`` in the cache."""
+    command = "lingosum models download" + "".join(f" --model {s.model}" for s in specs)
+    files = sorted({spec.overridden_by for spec in specs if spec.overridden_by})
+    return command + (f" --models {files[0]}" if files else "")
 
 
 def model_dir(spec: ModelSpec, *, offline: bool = False) -> Path:
@@ -78,6 +80,10 @@ def model_dir(spec: ModelSpec, *, offline: bool = False) -> Path:
         ModelError: the model id does not exist, or the download failed.
         ModelCorruptError: the files are there but incomplete or broken.
     """
+    if spec.is_release:  # a native OPUS-MT release, not a Hub repository
+        from lingosum.releases import release_dir
+
+        return release_dir(spec, offline=is_offline(offline))
     if spec.is_local:
         path = Path(spec.model)
     elif _looks_like_path(spec.model):
@@ -88,14 +94,61 @@ def model_dir(spec: ModelSpec, *, offline: bool = False) -> Path:
     return path
 
 
-def prepare(specs: Sequence[ModelSpec], *, offline: bool = False) -> dict[ModelSpec, Path]:
+def prepare(
+    specs: Sequence[ModelSpec], *, offline: bool = False, timeout: float = DEFAULT_TIMEOUT
+) -> dict[ModelSpec, Path]:
     """Find (or fetch) every model a job needs before the job starts, so that a missing
-    or broken model fails at once, naming the model, not halfway through the work.
+    or broken model fails at once, not halfway through the work. A cached model is used
+    without any network; the missing ones are named together in one error, with the one
+    command that fetches them all, when offline or when their server does not answer a
+    probe within ``timeout`` seconds.
 
     Raises:
-        ModelError: as :func:`model_dir`, for the first model that is not usable.
+        ModelNotCachedError: offline, and some models are not cached (all are named).
+        ModelError: their server is unreachable (all are named), or a download failed.
+        ModelCorruptError: a cached model is broken.
     """
-    return {spec: model_dir(spec, offline=offline) for spec in dict.fromkeys(specs)}
+    found: dict[ModelSpec, Path] = {}
+    missing: list[ModelSpec] = []
+    for spec in dict.fromkeys(specs):
+        try:
+            found[spec] = model_dir(spec, offline=True)
+        except ModelNotCachedError:
+            missing.append(spec)
+    if missing:
+        found.update(_fetch_missing(missing, offline=is_offline(offline), timeout=timeout))
+    return found
+
+
+def _fetch_missing(
+    missing: list[ModelSpec], *, offline: bool, timeout: float
+) -> dict[ModelSpec, Path]:
+    """Download ``missing`` after one probe per server, or raise naming all of them."""
+    from lingosum.network import probe
+
+    some = f"model {missing[0].label} is" if len(missing) == 1 else f"{len(missing)} models are"
+    names = "" if len(missing) == 1 else f" ({', '.join(s.label for s in missing)})"
+    them = "it" if len(missing) == 1 else "them"
+    if offline:
+        raise ModelNotCachedError(
+            f"{some} not in the local cache{names} and offline mode is on; "
+            f"fetch {them} first with: {fetch_command(missing)}"
+        )
+    for server in dict.fromkeys(map(download_url, missing)):
+        result = probe(server, timeout)
+        if not result.ok:
+            raise ModelError(
+                f"{some} not in the local cache{names} and {result.describe()}; "
+                f"when it answers, fetch {them} with: {fetch_command(missing)}"
+            )
+    return {spec: model_dir(spec, offline=False) for spec in missing}
+
+
+def download_url(spec: ModelSpec) -> str:
+    """Where ``spec``'s model downloads from: its release URL, or the Hub endpoint."""
+    from lingosum.network import hub_endpoint
+
+    return spec.url if spec.is_release and spec.url else hub_endpoint()
 
 
 def fetch(spec: ModelSpec, *, force: bool = False, quiet: bool = False) -> Path:
@@ -116,6 +169,10 @@ def fetch(spec: ModelSpec, *, force: bool = False, quiet: bool = False) -> Path:
                 f"cannot download {spec.label}: offline mode is on (HF_HUB_OFFLINE); "
                 "unset it to download"
             )
+        if spec.is_release:
+            from lingosum.releases import fetch as fetch_release
+
+            return fetch_release(spec, force=force, quiet=quiet)
         with _progress_bars(enabled=not quiet):
             _snapshot(spec, offline=False, force=force)
     return model_dir(spec, offline=True)
@@ -163,11 +220,21 @@ def _download(spec: ModelSpec, weights: str, *, offline: bool, force: bool) -> P
             allow_patterns=allow_patterns(weights),
             local_files_only=offline,
             force_download=force and not offline,
+            etag_timeout=ETAG_TIMEOUT,
         )
     )
 
 
+def _not_cached(spec: ModelSpec) -> ModelNotCachedError:
+    return ModelNotCachedError(
+        f"model {spec.label} is not in the local cache and offline mode is on; "
+        f"fetch it first with: {fetch_hint(spec)}"
+    )
+
+
 def _snapshot(spec: ModelSpec, *, offline: bool, force: bool = False) -> Path:
+    if offline and not (cache_root() / f"models--{spec.model.replace('/', '--')}").is_dir():
+        raise _not_cached(spec)  # nothing cached: no need to import huggingface_hub (~1 s)
     from huggingface_hub.errors import (
         IncompleteSnapshotError,
         LocalEntryNotFoundError,
@@ -197,17 +264,17 @@ def _snapshot(spec: ModelSpec, *, offline: bool, force: bool = False) -> Path:
         ) from None
     except LocalEntryNotFoundError:
         if offline:
-            raise ModelNotCachedError(
-                f"model {spec.label} is not in the local cache and offline mode is on; "
-                f"fetch it first with: {fetch_hint(spec)}"
-            ) from None
+            raise _not_cached(spec) from None
         raise ModelError(
-            f"cannot download model {spec.label}: the Hugging Face Hub is unreachable; "
-            "check your connection, or run with --offline if the model is cached"
+            f"cannot download model {spec.label}: {endpoint() or 'the Hugging Face Hub'} "
+            f"is unreachable; when it answers, fetch it with: {fetch_hint(spec)}"
         ) from None
     except OSError as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         raise ModelError(f"cannot download model {spec.label}: {reason}") from None
+    except ValueError as error:  # huggingface_hub's HFValidationError: not a valid repo id
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        raise ModelError(f"{spec.model!r} is not a valid Hugging Face model id: {reason}") from None
     return path
 
 
@@ -232,18 +299,24 @@ def check_files(path: Path, spec: ModelSpec) -> None:
         ModelCorruptError: missing or unreadable config, tokenizer or weights.
     """
     config_file = path / "config.json"
+    _check_readable(config_file, spec)
     try:
         config = json.loads(config_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise ModelCorruptError(
             f"model {spec.label}: {config_file} is missing or broken; {_fix(spec)}"
         ) from None
+    if not isinstance(config, dict):
+        raise ModelCorruptError(
+            f"model {spec.label}: {config_file} is not a JSON object; {_fix(spec)}"
+        )
     weights = _weights(path)
     if weights is None:
         raise ModelCorruptError(
             f"model {spec.label}: no weights file ({' or '.join(WEIGHT_FILES)}) in {path}; "
             f"{_fix(spec)}"
         )
+    _check_readable(weights, spec)
     if not _weights_complete(weights):
         raise ModelCorruptError(
             f"model {spec.label}: {weights} is truncated or broken; {_fix(spec)}"
@@ -255,6 +328,20 @@ def check_files(path: Path, spec: ModelSpec) -> None:
             raise ModelCorruptError(f"model {spec.label}: {file} is missing; {_fix(spec)}")
         if file.stat().st_size == 0:
             raise ModelCorruptError(f"model {spec.label}: {file} is empty; {_fix(spec)}")
+
+
+def _check_readable(file: Path, spec: ModelSpec) -> None:
+    """A file that exists but cannot be opened is a permission problem, not a broken model:
+    say so, so that nobody downloads gigabytes again to fix a chmod."""
+    try:
+        file.open("rb").close()
+    except PermissionError:
+        raise ModelCorruptError(
+            f"model {spec.label}: cannot read {file}: permission denied; fix its permissions "
+            "(or run as a user who may read the model cache)"
+        ) from None
+    except OSError:
+        return  # missing or unreadable for another reason: the checks that follow say which
 
 
 def tokenizer_files(path: Path, model_type: str | None) -> list[str]:

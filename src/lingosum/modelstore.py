@@ -14,18 +14,20 @@ from typing import Any, Literal
 
 from lingosum import hub
 from lingosum.errors import ConfigError, ModelError, ModelNotCachedError
+from lingosum.network import DEFAULT_TIMEOUT
 from lingosum.registry import (
     DEFAULT_SUMMARIZERS,
     DEFAULT_TRANSLATORS,
     MANY_TO_ENGLISH,
     PIVOT,
     TARGET_LANGUAGES,
+    TASKS,
     ModelSpec,
     Registry,
+    TaskName,
+    check_hub_id,
 )
 
-TaskName = Literal["translate", "summarize"]
-TASKS: tuple[TaskName, ...] = ("translate", "summarize")
 State = Literal["ready", "missing", "broken"]
 
 
@@ -72,6 +74,10 @@ class ModelStatus:
             "task": spec.task,
             "model": spec.model,
             "revision": spec.revision,
+            "source": spec.kind,
+            "url": spec.url,
+            "pin": spec.pin,
+            "sha256": _release_sha256(spec),
             "target_token": spec.target_token,
             "license": spec.license,
             "score": spec.score,
@@ -115,18 +121,21 @@ class Inventory:
 class DownloadRequest:
     """Which models ``lingosum models download`` fetches.
 
-    ``model`` (one id) wins over ``everything`` (the whole table), which wins over the
-    routes from each of ``sources`` to each of ``targets`` for ``tasks``.
+    ``models`` (ids or keys) win over ``everything`` (the whole table), which wins over the
+    routes from each of ``sources`` to each of ``targets`` for ``tasks``. ``revision``
+    applies to a single model. ``timeout``: seconds a server has to answer the probe made
+    before any download.
     """
 
     tasks: tuple[TaskName, ...] = TASKS
     sources: tuple[str, ...] = (PIVOT,)
     targets: tuple[str, ...] = ("az", "ka", "ru")
     everything: bool = False
-    model: str | None = None
+    models: tuple[str, ...] = ()
     revision: str | None = None
     force: bool = False
     quiet: bool = False
+    timeout: float = DEFAULT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -198,18 +207,9 @@ def plan_routes(
             if task == "translate" and source != target:
                 routes.append(Route(task, source, target, tuple(registry.route(source, target))))
             elif task == "summarize":
-                routes.append(Route(task, source, target, _summary_legs(registry, source, target)))
+                legs = tuple(registry.summary_legs(source, target))
+                routes.append(Route(task, source, target, legs))
     return routes
-
-
-def _summary_legs(registry: Registry, source: str, target: str) -> tuple[ModelSpec, ...]:
-    """As the summarize engine runs it: to a language with a summarizer, summarize, out."""
-    reader = source if registry.summarizer(source) else PIVOT
-    summarizer = registry.summarizer(reader)
-    if summarizer is None:
-        raise ConfigError(f'no summarizer configured for {reader}; add [summarizer] "{reader}"')
-    legs = [*registry.route(source, reader), summarizer, *registry.route(reader, target)]
-    return tuple(legs)
 
 
 def parse_tasks(names: Iterable[str]) -> tuple[TaskName, ...]:
@@ -274,6 +274,8 @@ def find_model(registry: Registry, name: str, revision: str | None = None) -> li
     by_key = registry.translators.get(name) or registry.summarizers.get(name)
     found = [by_key] if by_key else [s for s in registry.all_specs() if s.model == name]
     if not found:
+        if not Path(name).expanduser().is_dir():
+            check_hub_id(name, "--model")
         found = [ModelSpec("translator", "", name, revision, license="see the model's card")]
     if revision:
         found = [replace(spec, revision=revision) for spec in found]
@@ -282,8 +284,10 @@ def find_model(registry: Registry, name: str, revision: str | None = None) -> li
 
 def requested_models(registry: Registry, request: DownloadRequest) -> list[ModelSpec]:
     """The models a download request names (see :class:`DownloadRequest`)."""
-    if request.model:
-        return find_model(registry, request.model, request.revision)
+    if request.models:
+        return unique_models(
+            spec for name in request.models for spec in find_model(registry, name, request.revision)
+        )
     if request.everything:
         return unique_models(registry.all_specs())
     routes = plan_routes(registry, request.tasks, request.sources, request.targets)
@@ -297,14 +301,19 @@ def download(registry: Registry, request: DownloadRequest) -> DownloadReport:
     again. A failure on one model does not stop the others.
 
     Raises:
-        ModelError: offline mode is on.
+        ModelError: offline mode is on, or a server the models come from does not answer
+            (checked once per server before any download; every model is named).
         UnsupportedLanguageError: a requested pair has no route.
     """
     if hub.is_offline():
-        raise ModelError("cannot download: offline mode is on (HF_HUB_OFFLINE); unset it first")
+        raise ModelError(
+            "models download needs the network, and offline mode is on (HF_HUB_OFFLINE); "
+            "unset it to download"
+        )
     specs = requested_models(registry, request)
+    _check_servers(specs, request.timeout)
     fetched = [_fetch_one(spec, request) for spec in specs]
-    if request.model:
+    if request.models:
         routes: list[Route] = []
     elif request.everything:
         routes = all_routes(registry)
@@ -312,6 +321,18 @@ def download(registry: Registry, request: DownloadRequest) -> DownloadReport:
         routes = plan_routes(registry, request.tasks, request.sources, request.targets)
     statuses = tuple(item.status for item in fetched)
     return DownloadReport(tuple(fetched), Inventory(hub.cache_root(), statuses, tuple(routes)))
+
+
+def _check_servers(specs: Sequence[ModelSpec], timeout: float) -> None:
+    """Probe each server the ``specs`` download from, once; raise naming every model."""
+    from lingosum.network import probe
+
+    remote = [spec for spec in specs if not spec.is_local]
+    for server in dict.fromkeys(map(hub.download_url, remote)):
+        result = probe(server, timeout)
+        if not result.ok:
+            names = ", ".join(spec.label for spec in remote)
+            raise ModelError(f"cannot download {names}: {result.describe()}")
 
 
 def _fetch_one(spec: ModelSpec, request: DownloadRequest) -> Fetched:
@@ -326,20 +347,38 @@ def model_path(registry: Registry, name: str) -> Path:
     """The directory holding model ``name`` (id or key), complete, without any network.
 
     Raises:
-        ModelNotCachedError: the model is not in the cache (the message says how to fetch it).
+        ModelNotCachedError: the model is not in the cache (the message says how to fetch
+            it, when it is one of the model table's).
         ModelCorruptError: it is cached but broken.
     """
-    return hub.model_dir(find_model(registry, name)[0], offline=True)
+    spec = find_model(registry, name)[0]
+    try:
+        return hub.model_dir(spec, offline=True)
+    except ModelNotCachedError:
+        where = "the local cache" + ("" if spec.is_release else f" ({hub.cache_root()})")
+        if not spec.key:  # not a model of the table: do not suggest fetching a guess
+            raise ModelNotCachedError(
+                f"{name} is not in {where}, and it is no model or route key of lingosum's "
+                "model table; 'lingosum models list' shows them"
+            ) from None
+        raise ModelNotCachedError(
+            f"model {spec.label} is not in {where}; fetch it with: {hub.fetch_hint(spec)}"
+        ) from None
 
 
 def remove(model: str) -> Removal:
-    """Delete every cached revision of Hub model ``model`` (huggingface_hub's cache API).
+    """Delete every cached revision of Hub model ``model`` (huggingface_hub's cache API),
+    or the unpacked native release named ``model`` (and forget its recorded hash).
 
     Raises:
         ModelNotCachedError: the model is not in the cache.
     """
     from huggingface_hub import CacheNotFound, scan_cache_dir
 
+    from lingosum import releases
+
+    if releases.is_release_dir(releases.release_path(model)):
+        return Removal(model, ("release",), releases.remove(model))
     cache = hub.cache_root()
     try:
         info = scan_cache_dir(cache)
@@ -357,20 +396,37 @@ def remove(model: str) -> Removal:
 def render_model_table() -> str:
     """The default models as a Markdown table (README's model table is exactly this)."""
     lines = [
-        "| Route | Model | Revision | Target token | Licence | Published score |",
-        "|---|---|---|---|---|---|",
+        "| Route | Model | Source | Pinned to | Target token | Licence | Published score |",
+        "|---|---|---|---|---|---|---|",
     ]
     for spec in [*DEFAULT_SUMMARIZERS.values(), *DEFAULT_TRANSLATORS.values()]:
+        link = spec.url if spec.is_release else f"https://huggingface.co/{spec.model}"
         cells = [
             route_label(spec),
-            f"[`{spec.model}`](https://huggingface.co/{spec.model})",
-            f"`{spec.revision[:10]}`" if spec.revision and spec.revision != "main" else "main",
+            f"[`{spec.model}`]({link})",
+            "OPUS-MT release" if spec.is_release else "Hub",
+            _pin_cell(spec),
             f"`{spec.target_token}`" if spec.target_token else "",
             spec.license,
             spec.score.replace("|", "\\|"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _release_sha256(spec: ModelSpec) -> str | None:
+    """A release's pinned hash, else the one recorded at its first download (or None)."""
+    if not spec.is_release or spec.url is None:
+        return None
+    from lingosum.releases import recorded_sha256
+
+    return spec.sha256 or recorded_sha256(spec.url)
+
+
+def _pin_cell(spec: ModelSpec) -> str:
+    if spec.is_release:
+        return f"sha256 `{spec.sha256[:10]}`" if spec.sha256 else "sha256 recorded at 1st download"
+    return f"`{spec.pin}`" if spec.pin != "main" else "main (not pinned)"
 
 
 def route_label(spec: ModelSpec) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lingosum.errors import ConfigError
-from lingosum.registry import ModelSpec, Registry, load_registry
+from lingosum.registry import Registry, load_registry
 
 
 @dataclass(frozen=True)
@@ -32,8 +31,9 @@ class Settings:
     def registry(self) -> Registry:
         return load_registry(self.models_file)
 
-    def check(self) -> Settings:
-        """Validate the option values before any work starts (imports nothing heavy).
+    def __post_init__(self) -> None:
+        """Validate the option values before any work starts (imports nothing heavy): the
+        one place where device, backend and compute type names are checked.
 
         Raises:
             ConfigError: an unknown device, backend or compute type name.
@@ -48,6 +48,9 @@ class Settings:
         ):
             if value not in allowed:
                 raise ConfigError(f"unknown {what} {value!r}; choose from {', '.join(allowed)}")
+
+    def check(self) -> Settings:
+        """Kept for callers of lingosum 1.0: validation now happens on construction."""
         return self
 
 
@@ -71,46 +74,3 @@ class ModelUse:
             "backend": self.backend,
             "target_token": self.target_token,
         }
-
-
-def ensure_available(specs: Sequence[ModelSpec], settings: Settings) -> None:
-    """Check (fetching if allowed) every model a job needs before any work starts, so a
-    missing model fails at once with one message instead of halfway through the job.
-
-    Raises:
-        ModelError: for the first model that cannot be found, fetched or read.
-    """
-    from lingosum.hub import prepare
-
-    prepare(specs, offline=settings.offline)
-
-
-def load_model(spec: ModelSpec, settings: Settings) -> tuple[Any, ModelUse]:
-    """Find (downloading if needed) and load ``spec``'s model; cached per process.
-
-    Returns:
-        The loaded backend and the record of what was used.
-
-    Raises:
-        ModelError: the model cannot be found, fetched or loaded.
-    """
-    from lingosum.backends import load_backend
-    from lingosum.hub import model_dir
-
-    path = model_dir(spec, offline=settings.offline)
-    backend = load_backend(
-        path,
-        backend=settings.backend,
-        device=settings.device,
-        compute_type=settings.compute_type,
-        cache_key=f"{spec.model}@{spec.revision}" if not spec.is_local else None,
-    )
-    use = ModelUse(
-        role=f"{spec.task} {spec.key}",
-        model=spec.model,
-        revision=None if spec.is_local else spec.revision,
-        path=str(path),
-        backend=backend.name,
-        target_token=spec.target_token,
-    )
-    return backend, use

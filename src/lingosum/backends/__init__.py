@@ -1,24 +1,19 @@
-"""Backend selection, device resolution and the in-process model cache."""
+"""Backend selection and device resolution. Loaded models are kept by the engine
+(:class:`lingosum.engine.Engine`), not here: this module holds no state."""
 
 from __future__ import annotations
 
 import importlib.util
-import threading
-import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from lingosum.backends.base import Backend, GenerationOptions
-from lingosum.errors import ConfigError
+from lingosum.errors import ConfigError, ModelError
 
 __all__ = ["Backend", "GenerationOptions", "load_backend", "resolve_device", "BACKENDS"]
 
 BACKENDS = ("auto", "transformers", "ctranslate2")
 DEVICES = ("auto", "cpu", "cuda")
-
-_cache: dict[tuple[str, str, str, str | None], Backend] = {}
-# Models CTranslate2 could not take in this process: ``auto`` does not try them again.
-_ct2_failed: set[tuple[str, str, str, str | None]] = set()
-_lock = threading.Lock()
 
 
 def ctranslate2_available() -> bool:
@@ -29,10 +24,8 @@ def resolve_device(device: str, backend: str = "transformers") -> str:
     """``auto`` -> ``cuda`` when a GPU is usable by ``backend``, else ``cpu``.
 
     Raises:
-        ConfigError: unknown device, or ``cuda`` asked for where there is none.
+        ConfigError: ``cuda`` asked for where there is none.
     """
-    if device not in DEVICES:
-        raise ConfigError(f"unknown device {device!r}; choose from {', '.join(DEVICES)}")
     if device == "cpu":
         return "cpu"
     has_cuda = _cuda_available(backend)
@@ -54,12 +47,14 @@ def _cuda_available(backend: str) -> bool:
 
 
 def resolve_backend(backend: str) -> str:
-    """``auto`` -> ``ctranslate2`` when it is installed, else ``transformers``."""
-    if backend not in BACKENDS:
-        raise ConfigError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+    """``auto`` -> ``ctranslate2`` when it is installed, else ``transformers``.
+
+    Raises:
+        ConfigError: ``ctranslate2`` asked for and not installed.
+    """
     if backend == "ctranslate2" and not ctranslate2_available():
         raise ConfigError(
-            "--backend ctranslate2 needs the ctranslate2 package: pip install 'lingosum[fast]'"
+            "--backend ctranslate2 needs the ctranslate2 package: pip install ctranslate2"
         )
     if backend == "auto":
         return "ctranslate2" if ctranslate2_available() else "transformers"
@@ -73,61 +68,41 @@ def load_backend(
     device: str = "auto",
     compute_type: str | None = None,
     cache_key: str | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Backend:
-    """Load (once per process) the model in ``path`` with the chosen backend.
+    """Load the model in ``path`` with the chosen backend (a new object on every call).
 
-    ``cache_key`` identifies the model for the CTranslate2 conversion cache
-    (id + revision); it defaults to the path.
-    """
-    chosen = resolve_backend(backend)
-    if chosen == "ctranslate2":
-        loaded = _load_ct2(path, device, compute_type, cache_key, strict=backend != "auto")
-        if loaded is not None:
-            return loaded
-        chosen = "transformers"
-    resolved = resolve_device(device, "transformers")
-    key = (str(path), chosen, resolved, None)
-    with _lock:
-        if key not in _cache:
-            from lingosum.backends.hf import TransformersBackend
-
-            _cache[key] = TransformersBackend(path, resolved)
-        return _cache[key]
-
-
-def _load_ct2(
-    path: Path, device: str, compute_type: str | None, cache_key: str | None, *, strict: bool
-) -> Backend | None:
-    """The CTranslate2 backend, or None when ``auto`` should fall back to transformers.
+    With ``auto``, a model CTranslate2 cannot take falls back to transformers, and
+    ``notify`` is told why. ``cache_key`` names the model (id + revision) in the
+    CTranslate2 conversion cache; it defaults to the path.
 
     Raises:
-        ModelError: ``strict`` and the model cannot be converted or loaded.
+        ConfigError: the device or compute type is not usable here.
+        ModelError: the model cannot be converted or loaded.
     """
-    from lingosum.backends import ct2
-    from lingosum.errors import ModelError
+    from lingosum.releases import is_release_dir
 
-    resolved = resolve_device(device, "ctranslate2")
-    compute = compute_type or ct2.default_compute_type(resolved)
-    key = (str(path), "ctranslate2", resolved, compute)
-    with _lock:
-        if key in _ct2_failed and not strict:
-            return None
-        if key not in _cache:
-            try:
-                _cache[key] = ct2.CTranslate2Backend(
-                    path, device=resolved, compute_type=compute, cache_key=cache_key
-                )
-            except ModelError as error:
-                if strict:
-                    raise
-                _ct2_failed.add(key)
-                warnings.warn(f"{error}; using transformers instead", stacklevel=3)
-                return None
-        return _cache[key]
+    chosen = resolve_backend(backend)
+    release = is_release_dir(path)
+    if release and chosen == "transformers":
+        raise ConfigError(
+            f"{path.name} is a native OPUS-MT (Marian) release, which transformers cannot "
+            "load; run it with --backend ctranslate2 (or auto), or override this route with "
+            "a Hub model in a --models file"
+        )
+    if chosen == "ctranslate2":
+        from lingosum.backends import ct2
 
+        resolved = resolve_device(device, "ctranslate2")
+        try:
+            return ct2.CTranslate2Backend(
+                path, device=resolved, compute_type=compute_type, cache_key=cache_key
+            )
+        except ModelError as error:
+            if backend != "auto" or release:  # transformers cannot run a release either
+                raise
+            if notify is not None:
+                notify(f"{error}; using transformers instead")
+    from lingosum.backends.hf import TransformersBackend
 
-def clear_cache() -> None:
-    """Forget every loaded model (tests, long-running hosts that switch models)."""
-    with _lock:
-        _cache.clear()
-        _ct2_failed.clear()
+    return TransformersBackend(path, resolve_device(device, "transformers"))

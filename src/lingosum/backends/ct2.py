@@ -28,6 +28,9 @@ from typing import Any, Protocol
 from lingosum.backends.base import Backend, GenerationOptions, language_tokens_of
 from lingosum.errors import ConfigError, ModelError
 from lingosum.hub import WEIGHT_FILES
+from lingosum.paths import lingosum_cache
+from lingosum.releases import MANIFEST as RELEASE_MANIFEST
+from lingosum.releases import is_release_dir
 
 # Bump when the layout of a converted directory changes: older conversions are then ignored.
 LAYOUT_VERSION = 1
@@ -36,16 +39,8 @@ SPIECE_UNDERLINE = "\u2581"
 
 
 def cache_root() -> Path:
-    """Where lingosum keeps derived files: ``$LINGOSUM_CACHE``, else ``$HF_HOME/lingosum``.
-
-    Next to the Hugging Face cache (``HF_HOME`` defaults to ``~/.cache/huggingface``), so the
-    converted copies live and are cleaned up with the models they come from.
-    """
-    override = os.environ.get("LINGOSUM_CACHE")
-    if override:
-        return Path(override).expanduser()
-    hf_home = os.environ.get("HF_HOME") or Path("~/.cache/huggingface").expanduser()
-    return Path(hf_home) / "lingosum"
+    """Where converted models live (see :func:`lingosum.paths.lingosum_cache`)."""
+    return lingosum_cache()
 
 
 def default_compute_type(device: str) -> str:
@@ -68,7 +63,9 @@ def converted_dir(path: Path, compute_type: str, cache_key: str | None = None) -
     modification time: a rebuilt or moved local model is converted again.
     """
     resolved = path.expanduser().resolve()
-    weights = next((resolved / n for n in WEIGHT_FILES if (resolved / n).exists()), resolved)
+    # A release's manifest is rewritten whenever the release is unpacked again.
+    stamps = (*WEIGHT_FILES, RELEASE_MANIFEST)
+    weights = next((resolved / n for n in stamps if (resolved / n).exists()), resolved)
     stat = weights.stat() if weights.exists() else None
     stamp = f"{stat.st_size}:{stat.st_mtime_ns}" if stat else "missing"
     digest = hashlib.sha256(f"{LAYOUT_VERSION}|{resolved}|{stamp}".encode()).hexdigest()[:12]
@@ -222,6 +219,8 @@ class CTranslate2Backend(Backend):
         self.directory = converted_dir(path, compute, cache_key)
         if not (self.directory / META_FILE).exists():
             convert(path, self.directory, compute)
+        elif _staging_dirs(self.directory):
+            _clean_staging_if_idle(self.directory)
         try:
             self.info = ConvertedInfo.read(self.directory)
         except (OSError, ValueError, TypeError) as error:
@@ -252,20 +251,31 @@ class CTranslate2Backend(Backend):
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(self.tokenizer.encode(text)) for text in texts]
 
-    def _generate_batch(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
-        return [self.tokenizer.decode(tokens) for tokens in self.generate_tokens(texts, options)]
+    def _generate_batch(self, texts: Sequence[str], options: GenerationOptions) -> list[list[str]]:
+        return [
+            [self.tokenizer.decode(tokens) for tokens in hypotheses]
+            for hypotheses in self.generate_hypotheses(texts, options)
+        ]
 
     def generate_tokens(self, texts: Sequence[str], options: GenerationOptions) -> list[list[str]]:
-        """The output tokens for one batch, special tokens included, EOS excluded."""
+        """The best output's tokens for one batch, special tokens included, EOS excluded."""
+        return [hypotheses[0] for hypotheses in self.generate_hypotheses(texts, options)]
+
+    def generate_hypotheses(
+        self, texts: Sequence[str], options: GenerationOptions
+    ) -> list[list[list[str]]]:
+        """For each text of one batch, the tokens of its ``num_hypotheses`` best outputs."""
         sources = [self.tokenizer.encode(text) for text in texts]
         cap = options.cap_for(max(len(tokens) for tokens in sources))
         prefix = list(self.info.target_prefix)
+        count = max(1, options.num_hypotheses)
         # Lengths count the forced prefix in both libraries; a forced EOS takes the last slot.
         longest = max(1, cap - 1) if self.info.forced_eos else cap
         results = self.translator.translate_batch(
             sources,
             target_prefix=[prefix] * len(sources) if prefix else None,
-            beam_size=options.num_beams,
+            beam_size=max(options.num_beams, count),
+            num_hypotheses=count,
             max_decoding_length=longest,
             min_decoding_length=min(options.min_new_tokens, cap - 1, longest),
             length_penalty=options.length_penalty,
@@ -273,7 +283,7 @@ class CTranslate2Backend(Backend):
             max_input_length=0,
             max_batch_size=0,
         )
-        return [list(result.hypotheses[0]) for result in results]
+        return [[list(tokens) for tokens in result.hypotheses] for result in results]
 
 
 def _cpu_threads() -> int:
@@ -287,16 +297,53 @@ def convert(path: Path, target: Path, compute_type: str) -> None:
     """Convert the transformers model in ``path`` into ``target`` (imports torch).
 
     The conversion is written to a temporary directory next to ``target`` and renamed into
-    place, so concurrent processes never see half a model; the first to finish wins.
+    place, so concurrent processes never see half a model; a file lock makes a second
+    process wait for the first one's conversion instead of repeating it.
 
     Raises:
         ModelError: CTranslate2 cannot convert this model, or the cache is not writable.
     """
+    from filelock import FileLock
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".converting-", dir=target.parent))
+        with FileLock(str(target) + ".lock"):
+            _remove_staging(target)
+            if not (target / META_FILE).exists():
+                _convert_staged(path, target, compute_type)
     except OSError as error:
         raise ModelError(f"cannot write the conversion cache: {_first_line(error)}") from None
+
+
+def _staging_prefix(target: Path) -> str:
+    return f".converting-{target.name}-"
+
+
+def _staging_dirs(target: Path) -> list[Path]:
+    """Staging directories of conversions into ``target`` (live or left by a killed run)."""
+    return sorted(target.parent.glob(_staging_prefix(target) + "*"))
+
+
+def _remove_staging(target: Path) -> None:
+    """Remove staging directories a killed conversion left. Call only while holding the
+    target's lock: every live conversion into ``target`` holds it, so any found are stale."""
+    for staging in _staging_dirs(target):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _clean_staging_if_idle(target: Path) -> None:
+    """Remove stale staging directories unless a conversion into ``target`` is running."""
+    from filelock import FileLock, Timeout
+
+    try:
+        with FileLock(str(target) + ".lock", timeout=0):
+            _remove_staging(target)
+    except (Timeout, OSError):
+        return  # converting right now, or the cache is read-only: nothing to clean
+
+
+def _convert_staged(path: Path, target: Path, compute_type: str) -> None:
+    staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(target), dir=target.parent))
     try:
         _convert_into(path, staging / "model", compute_type)
         _publish(staging / "model", target)
@@ -312,6 +359,11 @@ def convert(path: Path, target: Path, compute_type: str) -> None:
 
 
 def _convert_into(path: Path, output: Path, compute_type: str) -> None:
+    if is_release_dir(path):
+        from lingosum.releases import convert_release
+
+        convert_release(path, output, compute_type)
+        return
     converter = _converter_class()(str(path))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -361,7 +413,7 @@ def _converter_class() -> Any:
 
 def _save_tokenizer(tokenizer: Any, model: Any, source: Path, output: Path) -> None:
     """Store the tokenizer and the decoding details in ``output`` (see ConvertedInfo)."""
-    from lingosum.backends.hf import _input_limit
+    from lingosum.backends.hf import input_limit
 
     if hasattr(tokenizer, "spm_files"):
         kind = "sentencepiece"
@@ -378,7 +430,7 @@ def _save_tokenizer(tokenizer: Any, model: Any, source: Path, output: Path) -> N
     forced_bos = getattr(generation, "forced_bos_token_id", None)
     info = ConvertedInfo(
         tokenizer=kind,
-        max_input_tokens=_input_limit(tokenizer, model.config),
+        max_input_tokens=input_limit(tokenizer, model.config),
         special_tokens=tuple(tokenizer.all_special_tokens),
         unk_token=str(tokenizer.unk_token),
         eos_token=str(tokenizer.eos_token),

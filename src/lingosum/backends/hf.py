@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lingosum.backends.base import Backend, GenerationOptions, language_tokens_of
-from lingosum.errors import ModelCorruptError
+from lingosum.errors import ModelCorruptError, first_line
 
 NO_LIMIT = 100_000
 
@@ -31,13 +31,21 @@ class TransformersBackend(Backend):
                 warnings.filterwarnings("ignore", message=".*sacremoses")
                 self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
             model: Any = AutoModelForSeq2SeqLM.from_pretrained(path)
-        except (OSError, ValueError, RuntimeError) as error:
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            raise ModelCorruptError(f"cannot load the model in {path}: {first_line}") from None
+        except PermissionError as error:
+            raise ModelCorruptError(
+                f"cannot read the model in {path}: permission denied ({error.filename or path})"
+            ) from None
+        # transformers, tokenizers and torch fail on broken files in many ways (a config
+        # that is a JSON list: AttributeError; junk tokenizer.json: a bare Exception; weights
+        # torch will not unpickle: UnpicklingError); each means the files cannot be used.
+        except Exception as error:
+            raise ModelCorruptError(
+                f"cannot load the model in {path}: {type(error).__name__}: {first_line(error)}"
+            ) from None
         self.model = model.eval().to(device)
         self.device = device
         self._torch = torch
-        self.max_input_tokens = _input_limit(self.tokenizer, model.config)
+        self.max_input_tokens = input_limit(self.tokenizer, model.config)
         self.language_tokens = language_tokens_of(list(self.tokenizer.get_vocab()))
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -46,26 +54,30 @@ class TransformersBackend(Backend):
         encoded = self.tokenizer(list(texts), add_special_tokens=True, verbose=False)
         return [len(ids) for ids in encoded["input_ids"]]
 
-    def _generate_batch(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
+    def _generate_batch(self, texts: Sequence[str], options: GenerationOptions) -> list[list[str]]:
         encoded = self.tokenizer(list(texts), return_tensors="pt", padding=True, verbose=False)
         encoded = {name: tensor.to(self.device) for name, tensor in encoded.items()}
         cap = options.cap_for(int(encoded["input_ids"].shape[1]))
+        count = max(1, options.num_hypotheses)
+        beams = max(options.num_beams, count)
         with self._torch.inference_mode():
             output = self.model.generate(
                 **encoded,
-                num_beams=options.num_beams,
+                num_beams=beams,
+                num_return_sequences=count,
                 max_new_tokens=cap,
                 min_new_tokens=min(options.min_new_tokens, cap - 1),
                 min_length=0,  # the model config's own min_length must not override ours
                 length_penalty=options.length_penalty,
                 no_repeat_ngram_size=options.no_repeat_ngram_size,
-                early_stopping=options.num_beams > 1,
+                early_stopping=beams > 1,
                 do_sample=False,
             )
-        return list(self.tokenizer.batch_decode(output, skip_special_tokens=True))
+        decoded = list(self.tokenizer.batch_decode(output, skip_special_tokens=True))
+        return [decoded[i : i + count] for i in range(0, len(decoded), count)]
 
 
-def _input_limit(tokenizer: Any, config: Any) -> int:
+def input_limit(tokenizer: Any, config: Any) -> int:
     """The longest input the model accepts: the tokenizer's limit and the position table."""
     limits = [
         int(value)

@@ -3,32 +3,46 @@
 Inputs are text files, directories walked recursively, ``-`` for stdin, and table files
 (``.jsonl``, ``.csv``, ``.tsv``) holding one document per row. Documents are read lazily, one
 at a time, in a deterministic order, so that ids are stable from one run to the next and
-``--resume`` can match them. A document that cannot be read is still yielded, with its
-error, so that it becomes a failed record instead of stopping the job.
+``--resume`` can match them. A document that cannot be read (binary, too large, a FIFO or
+device found in a folder) is still yielded, with its error, so that it becomes a failed
+record instead of stopping or blocking the job.
+
+Ids: a file's path (relative to the folder given); a table row's id field, which must be
+unique in the job; else ``FILE#<hash of the text>``, so that inserting or removing rows does
+not move other rows' ids (``source`` still gives ``FILE:LINE``).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 from lingosum.batch.naming import Namer
 from lingosum.errors import InputError
-from lingosum.textio import decode_bytes
+from lingosum.textio import (
+    byte_limit,
+    decode_bytes,
+    not_a_file,
+    open_regular,
+    read_bounded,
+    read_file,
+)
 
 TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
 TABLE_SUFFIXES = (".jsonl", *TABLE_DELIMITERS)
 STDIN_NAME = "<stdin>"
-# Bytes per character in the worst case of UTF-8: a file over max_chars * 4 bytes is too
-# long for sure and is refused without reading it.
-MAX_BYTES_PER_CHAR = 4
+ROW_ID_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -39,8 +53,10 @@ class InputOptions:
         globs: file-name patterns matched in directories; table files given by name are
             always read as tables.
         text_field: the key (JSONL) or column (CSV/TSV) holding the text.
-        id_field: the key or column holding the id; rows without one get ``<file>#<line>``.
-        max_chars: longer documents fail (``None`` = no limit).
+        id_field: the key or column holding the id; rows without one get
+            ``<file>#<hash of the text>``.
+        max_chars: longer documents fail (``None`` = no limit; reading still stops at
+            :data:`lingosum.textio.UNLIMITED_BYTES`).
         exclude: a path never read as input (the job's own output).
     """
 
@@ -72,16 +88,18 @@ class Document:
 class Origin:
     """One thing named on the command line or found in a directory."""
 
-    kind: Literal["file", "table", "stdin"]
+    kind: Literal["file", "table", "stdin", "special"]
     path: Path
     name: str
+    problem: str | None = None
 
 
 def find_origins(inputs: Sequence[str], options: InputOptions) -> list[Origin]:
     """Expand the inputs into files, in a stable order.
 
     Raises:
-        InputError: an input is missing, is the output, or nothing matched.
+        InputError: an input is missing, is the output, is not a regular file (a FIFO or
+            device would block or never end; pipe it to ``-``), or nothing matched.
     """
     origins: list[Origin] = []
     excluded = options.exclude.resolve() if options.exclude else None
@@ -96,8 +114,11 @@ def find_origins(inputs: Sequence[str], options: InputOptions) -> list[Origin]:
             raise InputError(f"{given} is (inside) the output; give the output another name")
         if path.is_dir():
             origins.extend(_walk(path, options.globs, excluded))
-        else:
-            origins.append(_origin(path, path.name))
+            continue
+        origin = _origin(path, path.name)
+        if origin.problem is not None:
+            raise InputError(origin.problem)
+        origins.append(origin)
     if not origins:
         raise InputError(
             f"no input documents found in {', '.join(inputs)} "
@@ -111,6 +132,14 @@ def _within(path: Path, folder: Path) -> bool:
 
 
 def _origin(path: Path, name: str) -> Origin:
+    """A file, or a table file; ``special`` (with the reason) when it exists but is no
+    regular file. A file that cannot be examined is left for reading to report."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = stat.S_IFREG
+    if not stat.S_ISREG(mode):
+        return Origin("special", path, name, f"{not_a_file(path, mode)}; skipped")
     kind: Literal["file", "table"] = "table" if path.suffix.lower() in TABLE_SUFFIXES else "file"
     return Origin(kind, path, name)
 
@@ -130,21 +159,42 @@ def _walk(root: Path, globs: Sequence[str], excluded: Path | None) -> Iterator[O
 
 
 def count_documents(origins: Sequence[Origin], options: InputOptions) -> int:
-    """How many documents the origins hold; checks table headers on the way.
+    """How many documents the origins hold; checks table headers and ids on the way, so
+    that a bad table stops the job before any work.
 
     Raises:
-        InputError: a CSV/TSV file has no text column.
+        InputError: a CSV/TSV file has no text column; two rows have the same id (a resumed
+            job could not tell their results apart).
     """
     total = 0
+    seen: dict[str, str] = {}
     for origin in origins:
         if origin.kind != "table":
             total += 1
-        elif origin.path.suffix.lower() == ".jsonl":
-            with origin.path.open("rb") as handle:
-                total += sum(1 for line in handle if line.strip())
-        else:
-            total += sum(1 for _ in _table_rows(origin, options))
+            continue
+        try:
+            total += _check_ids(origin, options, seen)
+        except OSError as error:
+            raise InputError(f"cannot read {origin.path}: {error.strerror or error}") from None
     return total
+
+
+def _check_ids(origin: Origin, options: InputOptions, seen: dict[str, str]) -> int:
+    """Count the rows of a table file, noting each id given and refusing one seen before."""
+    count = 0
+    for number, row in _rows(origin, options):
+        count += 1
+        given = _row_id(row.get(options.id_field)) if isinstance(row, dict) else None
+        if given is None:
+            continue
+        where = f"{origin.path} line {number}"
+        if given in seen:
+            raise InputError(
+                f"id {given!r} appears twice, in {seen[given]} and {where}; ids must be "
+                "unique (fix the data, or choose another --id-field)"
+            )
+        seen[given] = where
+    return count
 
 
 def read_documents(origins: Sequence[Origin], options: InputOptions) -> Iterator[Document]:
@@ -156,15 +206,20 @@ def read_documents(origins: Sequence[Origin], options: InputOptions) -> Iterator
 
 
 def _read_origin(origin: Origin, options: InputOptions) -> Iterator[Document]:
-    if origin.kind == "stdin":
-        yield _text_document(origin, lambda: sys.stdin.buffer.read(), options)
+    if origin.kind == "special":
+        yield Document(origin.name, str(origin.path), origin.name, error=origin.problem)
+    elif origin.kind == "stdin":
+        stdin = sys.stdin.buffer
+        read = partial(read_bounded, stdin, STDIN_NAME, options.max_chars)
+        yield _text_document(origin, read, options)
     elif origin.kind == "file":
-        yield _text_document(origin, lambda: _read_file(origin.path, options.max_chars), options)
-    elif origin.path.suffix.lower() == ".jsonl":
-        yield from _jsonl_documents(origin, options)
+        yield _text_document(origin, partial(read_file, origin.path, options.max_chars), options)
     else:
-        for line, row in _table_rows(origin, options):
-            yield _row_document(origin, line, row, options)
+        try:
+            for number, row in _rows(origin, options):
+                yield _row_document(origin, number, row, options)
+        except OSError as error:
+            raise InputError(f"cannot read {origin.path}: {error.strerror or error}") from None
 
 
 def _text_document(origin: Origin, read: Callable[[], bytes], options: InputOptions) -> Document:
@@ -175,37 +230,46 @@ def _text_document(origin: Origin, read: Callable[[], bytes], options: InputOpti
     except InputError as error:
         return Document(origin.name, source, path, error=str(error))
     except OSError as error:
-        return Document(origin.name, source, path, error=f"cannot read {source}: {error}")
+        reason = error.strerror or str(error)
+        return Document(origin.name, source, path, error=f"cannot read {source}: {reason}")
     return Document(origin.name, source, path, decoded.text, warnings=decoded.warnings)
 
 
-def _read_file(path: Path, max_chars: int | None) -> bytes:
-    size = path.stat().st_size
-    if max_chars is not None and size > max_chars * MAX_BYTES_PER_CHAR:
-        raise InputError(
-            f"{path} is {size:,} bytes, more than the limit of {max_chars:,} characters; "
-            "raise it with --max-chars, or split the file"
-        )
-    return path.read_bytes()
+def _rows(origin: Origin, options: InputOptions) -> Iterator[tuple[int, Any]]:
+    """(line or row number, row) of a table file; a row that cannot be parsed is an
+    exception in place of the row."""
+    if origin.path.suffix.lower() == ".jsonl":
+        return _jsonl_rows(origin, options)
+    return _table_rows(origin, options)
 
 
-def _jsonl_documents(origin: Origin, options: InputOptions) -> Iterator[Document]:
-    with origin.path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
+def _jsonl_rows(origin: Origin, options: InputOptions) -> Iterator[tuple[int, Any]]:
+    limit = byte_limit(options.max_chars) * 2  # JSON escapes can double a text's bytes
+    with open_regular(origin.path) as handle:
+        number = 0
+        while raw := handle.readline(limit + 1):
+            number += 1
+            row: Any
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                while (more := handle.readline(limit + 1)) and not more.endswith(b"\n"):
+                    pass
+                row = ValueError(f"line {number} is longer than {limit:,} bytes")
+            elif not raw.strip():
                 continue
-            try:
-                row = json.loads(raw)
-            except ValueError as error:
-                row = ValueError(f"line {number} is not valid JSON ({error})")
-            yield _row_document(origin, number, row, options)
+            else:
+                try:
+                    row = json.loads(raw)
+                except ValueError as error:
+                    row = ValueError(f"line {number} is not valid JSON ({error})")
+            yield number, row
 
 
 def _table_rows(origin: Origin, options: InputOptions) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number, row) of a CSV/TSV file; the header is row 0."""
     csv.field_size_limit(max(options.max_chars or 0, 1 << 24) * 2)
     delimiter = TABLE_DELIMITERS[origin.path.suffix.lower()]
-    with origin.path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+    binary = open_regular(origin.path)
+    with io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="") as handle:
         reader = csv.DictReader(handle, delimiter=delimiter)
         columns = reader.fieldnames or []
         if options.text_field not in columns:
@@ -218,10 +282,9 @@ def _table_rows(origin: Origin, options: InputOptions) -> Iterator[tuple[int, di
 
 def _row_document(origin: Origin, number: int, row: Any, options: InputOptions) -> Document:
     """A document from one JSONL object or CSV row (``row`` is an error when unparseable)."""
-    where = f"{origin.name}#{number}"
     source = f"{origin.path}:{number}"
     given = row.get(options.id_field) if isinstance(row, dict) else None
-    doc_id = _row_id(given) or where
+    doc_id = _row_id(given) or f"{origin.name}#{_content_digest(row, options)}"
     path = doc_id if doc_id.lower().endswith((".txt", ".md")) else f"{doc_id}.txt"
     if isinstance(row, Exception):
         return Document(doc_id, source, path, error=f"{origin.path}: {row}")
@@ -236,6 +299,14 @@ def _row_document(origin: Origin, number: int, row: Any, options: InputOptions) 
     except InputError as error:
         return Document(doc_id, source, path, error=str(error))
     return Document(doc_id, source, path, decoded.text, warnings=decoded.warnings)
+
+
+def _content_digest(row: Any, options: InputOptions) -> str:
+    """A short hash of the row's text (of the whole row when it has no text)."""
+    text = row.get(options.text_field) if isinstance(row, dict) else None
+    if not isinstance(text, str):
+        text = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:ROW_ID_DIGITS]
 
 
 def _row_id(value: Any) -> str | None:

@@ -3,21 +3,31 @@
 All three keep an append-only journal (see :mod:`lingosum.batch.journal`): the JSONL and CSV
 outputs are their own journal; a directory output writes each result to its own file (to a
 temporary name, then renamed) and then notes it in ``manifest.jsonl``. ``done`` tells the
-job which (document, target) pairs an earlier run already recorded.
+job which (document, target) pairs an earlier run already recorded, and ``records`` what
+each was made from (its fingerprint). Every output is locked before anything in it is
+cleaned up or rewritten (see :class:`~lingosum.batch.journal.OutputLock`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 from lingosum.batch.inputs import Document
-from lingosum.batch.journal import Codec, Journal, open_journal
+from lingosum.batch.journal import (
+    Codec,
+    Journal,
+    open_journal,
+    remove_temporaries,
+    temporary_path,
+)
 from lingosum.batch.records import (
     CSV_HEADER,
     FIELDS,
+    LEGACY_FIELDS,
     Record,
     csv_row,
     jsonl_line,
@@ -25,21 +35,35 @@ from lingosum.batch.records import (
     parse_csv_row,
     parse_jsonl_line,
 )
+from lingosum.batch.resume import ResumeCheck
 from lingosum.errors import ConfigError, OutputError
 
 FORMATS = ("jsonl", "csv", "dir")
 MANIFEST = "manifest.jsonl"
-TEMP_SUFFIX = ".lingosum-tmp"
+LEGACY = (
+    "was written before lingosum records had fingerprints, so --resume cannot tell "
+    "whether its results still match their input; use --force to start it over, "
+    "or write to another output"
+)
+
+
+def _csv_header_problem(unit: bytes) -> str | None:
+    try:
+        cells = tuple(parse_csv_cells(unit))
+    except (ValueError, UnicodeDecodeError):
+        cells = ()
+    if cells == FIELDS:
+        return None
+    if cells == LEGACY_FIELDS:
+        return LEGACY
+    return (
+        "is not a lingosum batch csv output (its first line is not the expected header); "
+        "choose another output, or --force to replace it"
+    )
+
 
 JSONL = Codec("jsonl", b"", False, parse_jsonl_line)
-CSV = Codec("csv", CSV_HEADER, True, parse_csv_row, lambda unit: _is_csv_header(unit))
-
-
-def _is_csv_header(unit: bytes) -> bool:
-    try:
-        return tuple(parse_csv_cells(unit)) == FIELDS
-    except (ValueError, UnicodeDecodeError):
-        return False
+CSV = Codec("csv", CSV_HEADER, True, parse_csv_row, _csv_header_problem)
 
 
 @dataclass(frozen=True)
@@ -59,12 +83,18 @@ class OutputMode:
 
 
 class Output(Protocol):
-    """A place records go; ``done`` maps (id, target) already recorded to its status."""
+    """A place records go; ``done`` maps (id, target) already recorded to its status,
+    ``records`` to its last record (without text)."""
 
     done: dict[tuple[str, str], str]
+    records: dict[tuple[str, str], Record]
     warnings: tuple[str, ...]
 
     def write(self, record: Record, document: Document) -> None: ...
+
+    def pending(self, document: Document, targets: Sequence[str]) -> tuple[str, ...]: ...
+
+    def notes(self) -> list[str]: ...
 
     def close(self) -> None: ...
 
@@ -126,67 +156,126 @@ def _has_content(path: Path) -> bool:
     return path.stat().st_size > 0
 
 
-def open_output(path: Path, fmt: str, mode: OutputMode, task: str) -> Output:
+def open_output(
+    path: Path, fmt: str, mode: OutputMode, task: str, check: ResumeCheck | None = None
+) -> Output:
     """Open ``path`` for a job's records, recovering what an earlier run left.
 
+    Args:
+        check: stamps every record with its fingerprint, vets the records already there
+            before anything is changed, and says which pairs are still to do (see
+            :mod:`lingosum.batch.resume`); without it records are not fingerprinted.
+
     Raises:
-        OutputError: see :func:`check_output`; or the output cannot be created or read.
+        OutputError: see :func:`check_output`; another job is writing it; ``check``
+            refused it; or it cannot be created or read.
     """
     check_output(path, fmt, mode)
     if fmt == "dir":
-        return DirectoryOutput(path, mode, task)
-    return RecordFile(path, CSV if fmt == "csv" else JSONL, mode, task)
+        return DirectoryOutput(path, mode, task, check)
+    return RecordFile(path, CSV if fmt == "csv" else JSONL, mode, task, check)
 
 
-class RecordFile:
-    """A JSONL or CSV file with one record per line (row)."""
+class _Recorded:
+    """What outputs share: the journal, what it holds per (id, target), the resume rules."""
 
-    def __init__(self, path: Path, codec: Codec, mode: OutputMode, task: str) -> None:
-        _make_parent(path.parent)
-        self._encode = csv_row if codec is CSV else jsonl_line
+    def __init__(
+        self, path: Path, codec: Codec, mode: OutputMode, task: str, check: ResumeCheck | None
+    ) -> None:
+        self._codec = codec
+        self._task = task
+        self._check = check
         self._journal, recovered = open_journal(
-            path, codec, task=task, retry_failed=mode.retry_failed, start_over=mode.force
-        )
-        self.done = recovered.done
-        self.warnings = recovered.warnings
-
-    def write(self, record: Record, document: Document) -> None:
-        self._journal.append(self._encode(record))
-
-    def close(self) -> None:
-        self._journal.close()
-
-
-class DirectoryOutput:
-    """``OUT/<target>/<document path>`` per result, and ``OUT/manifest.jsonl`` of records.
-
-    A result file is complete before its manifest line is written; a run that dies between
-    the two redoes that document and replaces the file with the same content.
-    """
-
-    def __init__(self, root: Path, mode: OutputMode, task: str) -> None:
-        _make_parent(root)
-        self.root = root
-        self._real_root = root.resolve()
-        if mode.continues:
-            _remove_temporaries(root)
-        self._journal: Journal
-        self._journal, recovered = open_journal(
-            root / MANIFEST,
-            JSONL,
+            path,
+            codec,
             task=task,
             retry_failed=mode.retry_failed,
             start_over=mode.force,
+            vet=None if check is None else check.vet,
         )
         self.done = recovered.done
+        self.records = recovered.records
         self.warnings = recovered.warnings
+        self._replaced = 0
+
+    def pending(self, document: Document, targets: Sequence[str]) -> tuple[str, ...]:
+        """The targets of ``document`` with no record that still stands."""
+        if self._check is None:
+            return tuple(t for t in targets if (document.id, t) not in self.done)
+        return self._check.pending(document, targets, self.records)
+
+    def notes(self) -> list[str]:
+        """What the user should know at the end of the job (redone pairs, absent inputs)."""
+        return [] if self._check is None else self._check.notes(self.records)
+
+    def _stamp(self, record: Record, document: Document) -> Record:
+        if self._check is None:
+            return record
+        return self._check.stamper.stamp(record, document.text)
+
+    def _append(self, record: Record, unit: bytes) -> None:
+        self._journal.append(unit)
+        self._replaced += record.key in self.done
+        self.done[record.key] = record.status
+        self.records[record.key] = replace(record, text=None)
+
+    def close(self) -> None:
+        """Drop the records this run superseded (redone pairs), then release the output."""
+        try:
+            if self._replaced:
+                self._journal.compact(self._codec, self._task)
+        finally:
+            self._journal.close()
+
+
+class RecordFile(_Recorded):
+    """A JSONL or CSV file with one record per line (row)."""
+
+    def __init__(
+        self,
+        path: Path,
+        codec: Codec,
+        mode: OutputMode,
+        task: str,
+        check: ResumeCheck | None = None,
+    ) -> None:
+        _make_parent(path.parent)
+        self._encode = csv_row if codec is CSV else jsonl_line
+        super().__init__(path, codec, mode, task, check)
 
     def write(self, record: Record, document: Document) -> None:
+        record = self._stamp(record, document)
+        self._append(record, self._encode(record))
+
+
+class DirectoryOutput(_Recorded):
+    """``OUT/<target>/<document path>`` per result, and ``OUT/manifest.jsonl`` of records.
+
+    A result file is complete before its manifest line is written; a run that dies between
+    the two redoes that document and replaces the file with the same content. The
+    manifest's lock guards the whole folder: temporary result files of an interrupted run
+    are removed only once it is held.
+    """
+
+    _journal: Journal
+
+    def __init__(
+        self, root: Path, mode: OutputMode, task: str, check: ResumeCheck | None = None
+    ) -> None:
+        _make_parent(root)
+        self.root = root
+        self._real_root = root.resolve()
+        super().__init__(root / MANIFEST, JSONL, mode, task, check)
+        if remove_temporaries(root, recursive=True):
+            self.warnings += (f"{root}: removed temporary files left by an interrupted run",)
+
+    def write(self, record: Record, document: Document) -> None:
+        record = self._stamp(record, document)
         relative = None
         if record.ok:
             relative = f"{record.target_language}/{document.path}"
             write_atomically(self._inside(relative), (record.text or "") + "\n")
-        self._journal.append(jsonl_line(replace(record, text=None), output=relative))
+        self._append(record, jsonl_line(replace(record, text=None), output=relative))
 
     def _inside(self, relative: str) -> Path:
         """The file for ``relative``; refuses one that would resolve outside the output (a
@@ -196,9 +285,6 @@ class DirectoryOutput:
             raise OutputError(f"refusing to write {target}: it leads outside {self.root}")
         return target
 
-    def close(self) -> None:
-        self._journal.close()
-
 
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path``, flush it to disk, then rename it
@@ -207,7 +293,7 @@ def write_atomically(path: Path, text: str) -> None:
     Raises:
         OutputError: the file cannot be written (full disk, permissions...).
     """
-    temporary = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    temporary = temporary_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with temporary.open("wb") as handle:
@@ -223,14 +309,6 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-
-
-def _remove_temporaries(root: Path) -> None:
-    """Temporary files an interrupted run left behind (they were never renamed)."""
-    for folder, _, files in os.walk(root):
-        for name in files:
-            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
-                Path(folder, name).unlink(missing_ok=True)
 
 
 def _make_parent(folder: Path) -> None:

@@ -1,7 +1,9 @@
 """One result of a batch job, and its JSONL and CSV encodings.
 
-A record covers one (document, target language) pair; ``key`` is what ``--resume`` matches.
-Encoders return complete lines as bytes so that a writer can append each with one call.
+A record covers one (document, target language) pair; ``key`` is what ``--resume`` looks
+up, and ``fingerprint`` (input text, options, models) is what it checks before trusting an
+earlier result. Encoders return complete lines as bytes so that a writer can append each
+with one call.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import io
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from lingosum.batch.fingerprint import Fingerprint
 
 FIELDS = (
     "id",
@@ -22,7 +26,10 @@ FIELDS = (
     "text",
     "error",
     "models",
+    "fingerprint",
 )
+# The header of CSV outputs written before records had fingerprints (lingosum 1.0).
+LEGACY_FIELDS = FIELDS[:-1]
 STATUSES = ("ok", "failed")
 CSV_TERMINATOR = "\r\n"
 CSV_HEADER = (",".join(FIELDS) + CSV_TERMINATOR).encode("ascii")
@@ -34,6 +41,7 @@ class Record:
 
     ``status`` is ``"ok"`` (``text`` holds the result) or ``"failed"`` (``error`` says why).
     ``models`` names every model used, as ``id@revision`` or a local path.
+    ``fingerprint`` is ``None`` only in records written before fingerprints existed.
     """
 
     id: str
@@ -45,6 +53,7 @@ class Record:
     text: str | None = None
     error: str | None = None
     models: tuple[str, ...] = ()
+    fingerprint: Fingerprint | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -65,6 +74,7 @@ class Record:
             "text": self.text,
             "error": self.error,
             "models": list(self.models),
+            "fingerprint": None if self.fingerprint is None else self.fingerprint.to_dict(),
         }
 
     @classmethod
@@ -84,6 +94,7 @@ class Record:
         models = data.get("models") or []
         if not isinstance(models, list):
             raise ValueError("field 'models' is not a list")
+        stamp = data.get("fingerprint")
         return cls(
             id=data["id"],
             source=str(data.get("source") or ""),
@@ -94,6 +105,7 @@ class Record:
             text=data.get("text"),
             error=data.get("error") or None,
             models=tuple(str(m) for m in models),
+            fingerprint=None if stamp is None else Fingerprint.from_dict(stamp),
         )
 
 
@@ -118,7 +130,9 @@ def csv_row(record: Record) -> bytes:
     """One CSV row; fields with commas, quotes or newlines are quoted, so embedded newlines
     never end a row. ``models`` is a JSON list in one cell."""
     values = record.to_dict()
-    values["models"] = json.dumps(values["models"], ensure_ascii=False)
+    for name in ("models", "fingerprint"):
+        if values[name] is not None:
+            values[name] = json.dumps(values[name], ensure_ascii=False)
     return _csv_bytes(["" if values[name] is None else str(values[name]) for name in FIELDS])
 
 
@@ -137,4 +151,5 @@ def parse_csv_row(row: bytes) -> Record:
         raise ValueError(f"expected {len(FIELDS)} columns, found {len(cells)}")
     data: dict[str, Any] = dict(zip(FIELDS, cells, strict=True))
     data["models"] = json.loads(data["models"]) if data["models"] else []
+    data["fingerprint"] = json.loads(data["fingerprint"]) if data["fingerprint"] else None
     return Record.from_dict(data)

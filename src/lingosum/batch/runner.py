@@ -27,12 +27,14 @@ from lingosum.batch.inputs import (
 )
 from lingosum.batch.outputs import Output, OutputMode, check_output, open_output, resolve_format
 from lingosum.batch.records import Record
-from lingosum.batch.work import TASKS, Item, Job, preflight, process
+from lingosum.batch.resume import ResumeCheck, Stamper
+from lingosum.batch.work import Item, Job, preflight, process
+from lingosum.engine import Engine
 from lingosum.errors import ConfigError, InputError
-from lingosum.registry import check_target
+from lingosum.registry import TASKS, check_target
 from lingosum.settings import Settings
 from lingosum.summarize.engine import LENGTHS, SummarizeOptions
-from lingosum.translate.engine import TranslateOptions, _source_language
+from lingosum.translate.engine import TranslateOptions
 
 T = TypeVar("T")
 
@@ -150,14 +152,16 @@ def run_batch(
     *,
     settings: Settings | None = None,
     hooks: Hooks | None = None,
+    engine: Engine | None = None,
 ) -> BatchReport:
     """Run a batch job to the end, or until an error that would fail every document.
 
     Args:
         inputs: files, directories, table files (.jsonl/.csv/.tsv) or ``-`` for stdin.
         options: what to do and where to write.
-        settings: where models come from and run.
+        settings: where models come from and run (ignored when ``engine`` is given).
         hooks: progress and warning callbacks.
+        engine: the engine holding the models; a new one, closed at the end, by default.
 
     Returns:
         The counts; documents that failed are in the output as failed records.
@@ -168,17 +172,19 @@ def run_batch(
         OutputError: the output exists (without resume or force), or cannot be written.
         ModelError: a model the job needs cannot be loaded; nothing more was written.
     """
-    settings = settings or Settings()
     hooks = hooks or Hooks()
-    job = _job(options, settings, hooks)
+    if engine is None:
+        with Engine(settings, notify=hooks.warning) as own:
+            return run_batch(inputs, options, hooks=hooks, engine=own)
+    job = _job(options, engine, hooks)
     fmt = resolve_format(options.output, options.format)
     check_output(options.output, fmt, options.mode)
     input_options = replace(options.inputs, exclude=options.output)
     origins = find_origins(inputs, input_options)
     tally = _Tally(count_documents(origins, input_options))
-    _use_threads(options.threads)
+    _use_threads(options.threads, hooks.warning)
     preflight(job)
-    output = open_output(options.output, fmt, options.mode, options.task)
+    output = open_output(options.output, fmt, options.mode, job.task, _resume_check(options, job))
     try:
         for message in output.warnings:
             hooks.warning(message)
@@ -186,12 +192,14 @@ def run_batch(
         for chunk in _chunks(read_documents(origins, input_options), options.chunk_size):
             _run_chunk(chunk, job, output, tally, hooks)
             hooks.progress(tally.progress())
+        for message in output.notes():
+            hooks.warning(message)
     finally:
         output.close()
     return tally.report(options.output)
 
 
-def _job(options: BatchOptions, settings: Settings, hooks: Hooks) -> Job:
+def _job(options: BatchOptions, engine: Engine, hooks: Hooks) -> Job:
     if options.task not in TASKS:
         raise ConfigError(f"unknown task {options.task!r}; choose from {', '.join(TASKS)}")
     if options.chunk_size < 1:
@@ -202,18 +210,31 @@ def _job(options: BatchOptions, settings: Settings, hooks: Hooks) -> Job:
         )
     if not options.targets:
         raise ConfigError("no target language given; use e.g. --to az,ka,ru")
-    registry = settings.registry()
-    targets = tuple(dict.fromkeys(check_target(code, registry) for code in options.targets))
+    targets = tuple(dict.fromkeys(check_target(code, engine.registry) for code in options.targets))
     source = options.source.strip().lower() if options.source else None
     return Job(
         options.task,
         targets,
         source,
-        settings,
+        engine,
         options.summarize,
         options.translate,
         hooks.warning,
     )
+
+
+def _resume_check(options: BatchOptions, job: Job) -> ResumeCheck:
+    """The fingerprints of this job's records, and what ``--resume`` trusts (the same
+    fingerprint functions serve any executor: see :mod:`lingosum.batch.fingerprint`)."""
+    stamper = Stamper(
+        job.task,
+        source=job.source,
+        translate=job.translate,
+        summarize=job.summarize,
+        max_chars=options.inputs.max_chars,
+        plan=lambda language, target: job.engine.job_models(job.task, [target], language),
+    )
+    return ResumeCheck(stamper, options.output)
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -228,7 +249,7 @@ def _run_chunk(
     """Skip what is done, fail what cannot run, process the rest together, record all."""
     items: list[Item] = []
     for document in chunk:
-        pending = tuple(t for t in job.targets if (document.id, t) not in output.done)
+        pending = output.pending(document, job.targets)
         earlier_failed = any(output.done.get((document.id, t)) == "failed" for t in job.targets)
         if not pending:
             tally.skipped += 1
@@ -236,7 +257,7 @@ def _run_chunk(
             continue
         for message in document.warnings:
             hooks.warning(message)
-        language, error = _language(document, job.source)
+        language, error = _language(document, job)
         if error is not None or language is None:
             failed = [job.failure(document, language, t, error or "") for t in pending]
             _record(output, document, failed, tally, earlier_failed)
@@ -258,21 +279,30 @@ def _record(
     tally.count(all(r.ok for r in records) and not earlier_failed, len(records))
 
 
-def _language(document: Document, given: str | None) -> tuple[str | None, str | None]:
+def _language(document: Document, job: Job) -> tuple[str | None, str | None]:
     """(source language, None) or (None, why the document cannot be processed)."""
     if document.error is not None:
         return None, document.error
     try:
-        return _source_language(document.text or "", given), None
+        return job.engine.source_language(document.text or "", job.source), None
     except InputError as error:
         return None, f"{document.source}: {error}"
 
 
-def _use_threads(threads: int) -> None:
+def _use_threads(threads: int, warn: Callable[[str], None]) -> None:
     """Limit inference to ``threads`` CPUs: torch's intra-op pool, and the process's CPU
-    affinity where the OS has one (CTranslate2 sizes its pool from it)."""
+    affinity where the OS has one (CTranslate2 sizes its pool from it). More threads than
+    the CPUs this process may use are cut down with a warning: thread pools cannot create
+    thousands of threads (libgomp crashes the process)."""
     if threads <= 0:
         return
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if usable and threads > usable:
+        warn(
+            f"--jobs {threads} is more than the {usable} CPU(s) this process may use; "
+            f"using {usable}"
+        )
+        threads = usable
     if hasattr(os, "sched_getaffinity") and hasattr(os, "sched_setaffinity"):
         cpus = sorted(os.sched_getaffinity(0))
         if threads < len(cpus):

@@ -10,13 +10,15 @@ from typing import TypeVar
 
 from lingosum.batch.inputs import Document
 from lingosum.batch.records import Record
+from lingosum.engine import Engine
 from lingosum.errors import ConfigError, LingosumError, ModelError
-from lingosum.registry import PIVOT
-from lingosum.settings import ModelUse, Settings, load_model
-from lingosum.summarize.engine import SummarizeOptions, summarize_batch
-from lingosum.translate.engine import TranslateOptions, translate_batch
+from lingosum.registry import TASKS
+from lingosum.settings import ModelUse
+from lingosum.summarize.engine import SummarizeOptions, Summary
+from lingosum.translate.engine import TranslateOptions, Translation
 
-TASKS = ("translate", "summarize")
+__all__ = ["TASKS", "Item", "Job", "isolate", "preflight", "process"]
+
 # Errors no document can escape: retrying documents one by one would only repeat them.
 FATAL = (ModelError, ConfigError)
 
@@ -35,7 +37,7 @@ class Job:
     task: str
     targets: tuple[str, ...]
     source: str | None
-    settings: Settings
+    engine: Engine
     summarize: SummarizeOptions = field(default_factory=SummarizeOptions)
     translate: TranslateOptions = field(default_factory=TranslateOptions)
     warn: Callable[[str], None] = _ignore
@@ -72,84 +74,30 @@ class Item:
 
 def preflight(job: Job) -> None:
     """Load the models nearly every document needs, so that a missing one stops the job
-    before the first document instead of failing them all: the summarizer, and the
-    English -> target models (every route but into English passes through them).
+    before the first document instead of failing them all.
 
     Raises:
         ModelError, ConfigError, UnsupportedLanguageError: a model is missing or broken.
     """
-    registry = job.settings.registry()
-    specs = []
-    if job.task == "translate":
-        for target in job.targets:
-            specs += registry.route(job.source or PIVOT, target)
-    else:
-        reader = job.source if job.source and registry.summarizer(job.source) else PIVOT
-        summarizer = registry.summarizer(reader)
-        if summarizer is None:
-            raise ConfigError(f'no summarizer configured for {reader}; add [summarizer] "{reader}"')
-        specs += [summarizer, *registry.route(job.source or reader, reader)]
-        for target in job.targets:
-            specs += registry.route(reader, target)
-    for spec in dict.fromkeys(specs):
-        load_model(spec, job.settings)
+    job.engine.prepare(job.task, job.targets, job.source)
 
 
 def process(items: Sequence[Item], job: Job) -> list[list[Record]]:
     """One record per pending target for each item, in the order of ``job.targets``.
 
+    Items with the same pending targets go to the engine together, so detection, shared
+    legs and the summary itself run once for all their targets.
+
     Raises:
         ModelError, ConfigError: an error that would fail every document.
     """
-    if not items:
-        return []
-    if job.task == "summarize":
-        return _summarize(items, job)
-    return _translate(items, job)
-
-
-def _translate(items: Sequence[Item], job: Job) -> list[list[Record]]:
-    per_item: list[list[Record]] = [[] for _ in items]
-    for target in job.targets:
-        indices = [i for i, item in enumerate(items) if target in item.targets]
-        if not indices:
-            continue
-        fail = partial(_fail_translation, job=job, target=target)
-        call = partial(_translate_group, job=job, target=target)
-        for i, record in zip(
-            indices, isolate([items[i] for i in indices], call, fail), strict=True
-        ):
-            per_item[i].append(record)
-    return per_item
-
-
-def _translate_group(group: Sequence[Item], *, job: Job, target: str) -> list[Record]:
-    results = translate_batch(
-        [item.document.text or "" for item in group],
-        target,
-        sources=[item.language for item in group],
-        options=job.translate,
-        settings=job.settings,
-    )
-    for item, result in zip(group, results, strict=True):
-        _warn(job, item, result.warnings)
-    return [
-        job.success(item, target, r.text, r.models) for item, r in zip(group, results, strict=True)
-    ]
-
-
-def _fail_translation(item: Item, message: str, *, job: Job, target: str) -> Record:
-    return job.failure(item.document, item.language, target, message)
-
-
-def _summarize(items: Sequence[Item], job: Job) -> list[list[Record]]:
     per_item: list[list[Record]] = [[] for _ in items]
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, item in enumerate(items):
         groups.setdefault(item.targets, []).append(i)
     for targets, indices in groups.items():
-        fail = partial(_fail_summary, job=job, targets=targets)
-        call = partial(_summarize_group, job=job, targets=targets)
+        fail = partial(_fail, job=job, targets=targets)
+        call = partial(_run_group, job=job, targets=targets)
         for i, records in zip(
             indices, isolate([items[i] for i in indices], call, fail), strict=True
         ):
@@ -157,31 +105,25 @@ def _summarize(items: Sequence[Item], job: Job) -> list[list[Record]]:
     return per_item
 
 
-def _summarize_group(
-    group: Sequence[Item], *, job: Job, targets: tuple[str, ...]
-) -> list[list[Record]]:
-    results = summarize_batch(
-        [item.document.text or "" for item in group],
-        list(targets),
-        sources=[item.language for item in group],
-        options=job.summarize,
-        settings=job.settings,
-    )
+def _run_group(group: Sequence[Item], *, job: Job, targets: tuple[str, ...]) -> list[list[Record]]:
+    texts = [item.document.text or "" for item in group]
+    sources: list[str | None] = [item.language for item in group]
+    results: list[Sequence[Translation | Summary]] = []
+    if job.task == "summarize":
+        results += job.engine.summarize_many(texts, targets, sources=sources, options=job.summarize)
+    else:
+        results += job.engine.translate_many(texts, targets, sources=sources, options=job.translate)
     records = []
-    for item, summaries in zip(group, results, strict=True):
-        for summary in summaries:
-            _warn(job, item, summary.warnings)
-        records.append([job.success(item, s.target_language, s.text, s.models) for s in summaries])
+    for item, outputs in zip(group, results, strict=True):
+        for output in outputs:
+            for message in output.warnings:
+                job.warn(f"{item.document.source}: {message}")
+        records.append([job.success(item, o.target_language, o.text, o.models) for o in outputs])
     return records
 
 
-def _fail_summary(item: Item, message: str, *, job: Job, targets: tuple[str, ...]) -> list[Record]:
+def _fail(item: Item, message: str, *, job: Job, targets: tuple[str, ...]) -> list[Record]:
     return [job.failure(item.document, item.language, t, message) for t in targets]
-
-
-def _warn(job: Job, item: Item, warnings: Sequence[str]) -> None:
-    for message in warnings:
-        job.warn(f"{item.document.source}: {message}")
 
 
 def isolate(

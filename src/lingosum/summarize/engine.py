@@ -1,5 +1,8 @@
-"""Summarization: bring the text to a language the summarizer reads, summarize long
-documents chunk by chunk, then translate the summary into each target language."""
+"""Summarization: long documents summarized chunk by chunk with one loaded model.
+
+Bringing the text to a language the summarizer reads and translating the summary into each
+target is :class:`lingosum.engine.Engine`'s work; the module-level ``summarize`` and
+``summarize_batch`` are thin wrappers over a default engine."""
 
 from __future__ import annotations
 
@@ -9,10 +12,9 @@ from typing import Any
 
 from lingosum.backends.base import Backend, GenerationOptions
 from lingosum.errors import ConfigError
-from lingosum.registry import PIVOT, ModelSpec, Registry, check_target
-from lingosum.settings import ModelUse, Settings, ensure_available, load_model
+from lingosum.settings import ModelUse, Settings
 from lingosum.summarize.chunking import chunk_documents
-from lingosum.translate.engine import TranslateOptions, _source_language, run_route
+from lingosum.translate.engine import TranslateOptions
 
 # (min, max) new tokens. "medium" is distilbart-cnn-12-6's own setting (56..142).
 LENGTHS: dict[str, tuple[int, int]] = {"short": (20, 60), "medium": (56, 142), "long": (110, 300)}
@@ -101,7 +103,9 @@ def summarize(
         UnsupportedLanguageError: no route from the source or to the target.
         ModelError: a model cannot be fetched or loaded.
     """
-    return summarize_batch([text], [to], sources=[source], options=options, settings=settings)[0][0]
+    from lingosum.engine import default_engine
+
+    return default_engine(settings).summarize(text, to, source=source, options=options)
 
 
 def summarize_batch(
@@ -117,87 +121,9 @@ def summarize_batch(
     Returns:
         For each document, one ``Summary`` per target, in the order of ``targets``.
     """
-    options = options or SummarizeOptions()
-    settings = settings or Settings()
-    registry = settings.registry()
-    codes = [check_target(code, registry) for code in targets]
-    given = sources or [None] * len(texts)
-    languages = [_source_language(text, lang) for text, lang in zip(texts, given, strict=True)]
-    readers = {lang: lang if registry.summarizer(lang) else PIVOT for lang in set(languages)}
-    ensure_available(_needed_models(registry, readers, codes), settings)
-    condensed: list[Condensed | None] = [None] * len(texts)
-    read_as: list[str] = [PIVOT] * len(texts)
-    uses: list[list[ModelUse]] = [[] for _ in texts]
-    for language, reader in sorted(readers.items()):
-        indices = [i for i, lang in enumerate(languages) if lang == language]
-        docs = [texts[i] for i in indices]
-        leg_uses: list[ModelUse] = []
-        if reader != language:
-            docs, leg_uses = run_route(
-                docs, language, registry.route(language, reader), options.translation, settings
-            )
-        backend, use = load_model(_summarizer(registry, reader), settings)
-        for i, result in zip(indices, condense(docs, reader, backend, options), strict=True):
-            condensed[i], read_as[i], uses[i] = result, reader, [*leg_uses, use]
-    per_target = [
-        _translate_summaries(condensed, read_as, languages, uses, code, options, settings, registry)
-        for code in codes
-    ]
-    return [list(row) for row in zip(*per_target, strict=True)]
+    from lingosum.engine import default_engine
 
-
-def _summarizer(registry: Registry, language: str) -> ModelSpec:
-    spec = registry.summarizer(language)
-    if spec is None:
-        raise ConfigError(f'no summarizer configured for {language}; add [summarizer] "{language}"')
-    return spec
-
-
-def _needed_models(
-    registry: Registry, readers: dict[str, str], targets: Sequence[str]
-) -> list[ModelSpec]:
-    """Every model a summarization job will load: legs into the summarizer's language,
-    the summarizers, and legs out of it into each target."""
-    needed: list[ModelSpec] = []
-    for language, reader in readers.items():
-        needed += registry.route(language, reader)
-        needed.append(_summarizer(registry, reader))
-        for target in targets:
-            needed += registry.route(reader, target)
-    return needed
-
-
-def _translate_summaries(
-    condensed: Sequence[Condensed | None],
-    read_as: Sequence[str],
-    languages: Sequence[str],
-    uses: Sequence[list[ModelUse]],
-    target: str,
-    options: SummarizeOptions,
-    settings: Settings,
-    registry: Registry,
-) -> list[Summary]:
-    """Translate each document's summary into ``target``, batching documents per route."""
-    results: list[Summary | None] = [None] * len(condensed)
-    for reader in sorted(set(read_as)):
-        indices = [i for i, lang in enumerate(read_as) if lang == reader]
-        texts = [condensed[i].text for i in indices]  # type: ignore[union-attr]
-        outputs, leg_uses = run_route(
-            texts, reader, registry.route(reader, target), options.translation, settings
-        )
-        for i, output in zip(indices, outputs, strict=True):
-            done = condensed[i]
-            assert done is not None
-            results[i] = Summary(
-                text=output,
-                source_language=languages[i],
-                target_language=target,
-                chunks=done.chunks,
-                rounds=done.rounds,
-                models=tuple([*uses[i], *leg_uses]),
-                warnings=done.warnings,
-            )
-    return [r for r in results if r is not None]
+    return default_engine(settings).summarize_many(texts, targets, sources=sources, options=options)
 
 
 def condense(

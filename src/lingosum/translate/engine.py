@@ -1,4 +1,9 @@
-"""Translation: route each document, segment, batch across documents, reassemble."""
+"""Translation of documents with one loaded model per leg: segment, batch, reassemble.
+
+Routing, model loading and multi-target sharing live in :class:`lingosum.engine.Engine`;
+the module-level ``translate`` and ``translate_batch`` are thin wrappers over a default
+engine.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lingosum.backends.base import Backend, GenerationOptions
-from lingosum.detect import detect_language
-from lingosum.errors import InputError, ModelError
-from lingosum.registry import ModelSpec, check_target
-from lingosum.settings import ModelUse, Settings, ensure_available, load_model
+from lingosum.errors import ModelError
+from lingosum.registry import ModelSpec
+from lingosum.settings import ModelUse, Settings
 from lingosum.translate.document import reassemble, segment_documents
 
 # Pieces longer than this are split further even when the model would accept more: Marian
@@ -20,37 +24,49 @@ MAX_PIECE_TOKENS = 256
 
 @dataclass(frozen=True)
 class TranslateOptions:
-    """Decoding settings for translation."""
+    """Decoding settings for translation.
+
+    ``num_hypotheses`` > 1 asks for alternatives (beam search's n best; the beam is widened
+    to at least that many).
+    """
 
     num_beams: int = 4
     batch_size: int = 16
     max_new_tokens: int = 512
     length_ratio: float = 2.0
+    num_hypotheses: int = 1
 
     def generation(self) -> GenerationOptions:
         return GenerationOptions(
-            num_beams=self.num_beams,
+            num_beams=max(self.num_beams, self.num_hypotheses),
             max_new_tokens=self.max_new_tokens,
             length_ratio=self.length_ratio,
             batch_size=self.batch_size,
+            num_hypotheses=self.num_hypotheses,
         )
 
 
 @dataclass(frozen=True)
 class Translation:
-    """A translated text and how it was made."""
+    """A translated text and how it was made.
+
+    ``alternatives`` are the other hypotheses (best first) when more than one was asked for:
+    the k-th is built from each sentence's k-th best translation.
+    """
 
     text: str
     source_language: str
     target_language: str
     models: tuple[ModelUse, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    alternatives: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source_language": self.source_language,
             "target_language": self.target_language,
             "text": self.text,
+            "alternatives": list(self.alternatives),
             "models": [use.to_dict() for use in self.models],
             "warnings": list(self.warnings),
         }
@@ -71,14 +87,16 @@ def translate(
         to: target language code.
         source: source language code; detected when ``None``.
         options: decoding settings.
-        settings: where models come from and run.
+        settings: where models come from and run (one default engine per settings).
 
     Raises:
         InputError: empty text, or the language cannot be detected.
         UnsupportedLanguageError: no route to ``to``.
         ModelError: a model cannot be fetched or loaded.
     """
-    return translate_batch([text], to, sources=[source], options=options, settings=settings)[0]
+    from lingosum.engine import default_engine
+
+    return default_engine(settings).translate(text, to, source=source, options=options)
 
 
 def translate_batch(
@@ -91,53 +109,10 @@ def translate_batch(
 ) -> list[Translation]:
     """Translate many documents into ``to``; each model loads once and sentences of all
     documents on the same route are batched together. Results are in input order."""
-    settings = settings or Settings()
-    registry = settings.registry()
-    target = check_target(to, registry)
-    given = sources or [None] * len(texts)
-    languages = [_source_language(text, lang) for text, lang in zip(texts, given, strict=True)]
-    routes = {lang: registry.route(lang, target) for lang in set(languages)}
-    ensure_available([spec for route in routes.values() for spec in route], settings)
-    results: list[Translation | None] = [None] * len(texts)
-    for lang, route in routes.items():
-        indices = [i for i, value in enumerate(languages) if value == lang]
-        outputs, uses = run_route([texts[i] for i in indices], lang, route, options, settings)
-        for i, output in zip(indices, outputs, strict=True):
-            results[i] = Translation(output, lang, target, tuple(uses))
-    return [r for r in results if r is not None]
+    from lingosum.engine import default_engine
 
-
-def _source_language(text: str, given: str | None) -> str:
-    if not text.strip():
-        raise InputError("the input is empty: there is nothing to translate")
-    if given:
-        return given.strip().lower()
-    detection = detect_language(text)
-    if detection.language == "und":
-        raise InputError(
-            f"cannot detect the language ({detection.reason}); pass it with --from LANG"
-        )
-    return detection.language
-
-
-def run_route(
-    texts: Sequence[str],
-    source: str,
-    route: Sequence[ModelSpec],
-    options: TranslateOptions | None,
-    settings: Settings,
-) -> tuple[list[str], list[ModelUse]]:
-    """Push documents through each leg of a route (direct, or pivot via English)."""
-    options = options or TranslateOptions()
-    current = list(texts)
-    language = source
-    uses = []
-    for spec in route:
-        backend, use = load_model(spec, settings)
-        current = translate_leg(current, language, backend, spec, options)
-        uses.append(use)
-        language = spec.key.split("-")[1]
-    return current, uses
+    results = default_engine(settings).translate_many(texts, [to], sources=sources, options=options)
+    return [row[0] for row in results]
 
 
 def translate_leg(
@@ -146,15 +121,21 @@ def translate_leg(
     backend: Backend,
     spec: ModelSpec,
     options: TranslateOptions,
-) -> list[str]:
-    """Translate documents written in ``language`` with one loaded model."""
+) -> list[list[str]]:
+    """Translate documents written in ``language`` with one loaded model.
+
+    Returns:
+        For each document, ``options.num_hypotheses`` translations, best first.
+    """
     prefix = target_prefix(spec, backend)
     reserve = 1 if prefix else 0
     limit = min(backend.max_input_tokens, MAX_PIECE_TOKENS) - reserve - 1
     segmented = segment_documents(texts, language, limit, backend.count_tokens)
     inputs = [prefix + unit for unit in segmented.units]
-    outputs = backend.generate(inputs, options.generation())
-    return reassemble(outputs, segmented.layouts)
+    outputs = backend.generate_nbest(inputs, options.generation())
+    count = max(1, options.num_hypotheses)
+    ranked = [reassemble([o[k] for o in outputs], segmented.layouts) for k in range(count)]
+    return [list(row) for row in zip(*ranked, strict=True)] if texts else []
 
 
 def target_prefix(spec: ModelSpec, backend: Backend) -> str:

@@ -1,0 +1,97 @@
+"""Build ``src/lingosum/data/words.tsv.gz``, the word tables of the short-text detector.
+
+Sources (both CC BY-SA 4.0, attributed in the README):
+
+* wordfreq 3.1.1's ``small`` lists (Robyn Speer; data CC BY-SA 4.0) for every language
+  it has: the :data:`TOP` most frequent words with their frequencies;
+* Azerbaijani and Kazakh, which wordfreq lacks: word counts over NTREX-128 (FLORES-200,
+  where the short-text sets of ``shorttext_data.py`` come from, is never read).
+
+Each line is ``lang<TAB>centibels<TAB>word word ...``: the words of one language that
+share one frequency (centibels: 100 x log10 of the frequency, rounded, as wordfreq stores
+them). Run it with wordfreq installed in some environment::
+
+    pip install wordfreq==3.1.1
+    python eval/build_wordlists.py /work/shared/evaldata/mt/ntrex128
+
+This script is not part of the package and is not imported by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import math
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from shorttext_data import ntrex_lines  # noqa: E402
+
+WORDFREQ_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "tr", "ru", "uk", "bg", "mk")
+NTREX_LANGUAGES = ("az", "kk")
+TOP = 15_000
+# Counts from one small corpus overstate how often a rare word occurs; discount them.
+DISCOUNT = 0.5
+OUT = Path(__file__).parent.parent / "src" / "lingosum" / "data" / "words.tsv.gz"
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+
+
+def wordfreq_rows(lang: str) -> list[tuple[int, str]]:
+    """(centibels, word) for the top words of wordfreq's list, words with letters only."""
+    import wordfreq
+
+    rows = []
+    for word in wordfreq.top_n_list(lang, TOP * 2, wordlist="small"):
+        if _TOKEN.fullmatch(word):
+            freq = wordfreq.word_frequency(word, lang, wordlist="small")
+            rows.append((round(100 * math.log10(freq)), word))
+        if len(rows) == TOP:
+            break
+    return rows
+
+
+def corpus_rows(lines: list[str]) -> list[tuple[int, str]]:
+    """(centibels, word) from word counts over ``lines`` (lower-cased; names left out)."""
+    counts: Counter[str] = Counter()
+    lowercase: set[str] = set()
+    for line in lines:
+        words = _TOKEN.findall(line.replace("’", "'"))
+        lowercase.update(w for w in words if w.islower())
+        counts.update(w.replace("İ", "i").lower() for w in words)
+    total = sum(counts.values())
+    # Words never written in lower case are names (Mendoza, Steven): no evidence.
+    counts = Counter({w: n for w, n in counts.items() if w in lowercase})
+    return [
+        (round(100 * math.log10((n - DISCOUNT) / total)), word)
+        for word, n in counts.most_common(TOP)
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the table file from wordfreq and the NTREX table split."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("ntrex_dir", type=Path)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for lang in (*WORDFREQ_LANGUAGES, *NTREX_LANGUAGES):
+        if lang in WORDFREQ_LANGUAGES:
+            rows = wordfreq_rows(lang)
+        else:
+            rows = corpus_rows(ntrex_lines(args.ntrex_dir, lang))
+        for cb, word in rows:
+            buckets.setdefault((lang, cb), []).append(word)
+    lines = [f"{lang}\t{cb}\t{' '.join(words)}" for (lang, cb), words in buckets.items()]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as handle:
+        handle.write("\n".join(lines) + "\n")
+    print(f"{args.out}: {len(lines)} lines, {args.out.stat().st_size} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
