@@ -7,9 +7,12 @@ Sources (both CC BY-SA 4.0, attributed in the README):
 * Azerbaijani and Kazakh, which wordfreq lacks: word counts over NTREX-128 (FLORES-200,
   where the short-text sets of ``shorttext_data.py`` come from, is never read).
 
-Each line is ``lang<TAB>centibels<TAB>word word ...``: the words of one language that
-share one frequency (centibels: 100 x log10 of the frequency, rounded, as wordfreq stores
-them). Run it with wordfreq installed in some environment::
+It also writes ``src/lingosum/data/ngrams.tsv.gz``, an n-gram profile of each language's
+table in langdetect's form (1- to 3-grams of each word padded with spaces, each word of
+the table counted once; probability among the n-grams of the same length; n-grams seen
+once are dropped). Each line of the word file is ``lang<TAB>centibels<TAB>word word ...``: the words
+of one language that share one frequency (centibels: 100 x log10 of the frequency,
+rounded, as wordfreq stores them). Run it with wordfreq installed in some environment::
 
     pip install wordfreq==3.1.1
     python eval/build_wordlists.py /work/shared/evaldata/mt/ntrex128
@@ -36,7 +39,9 @@ NTREX_LANGUAGES = ("az", "kk")
 TOP = 15_000
 # Counts from one small corpus overstate how often a rare word occurs; discount them.
 DISCOUNT = 0.5
-OUT = Path(__file__).parent.parent / "src" / "lingosum" / "data" / "words.tsv.gz"
+DATA = Path(__file__).parent.parent / "src" / "lingosum" / "data"
+OUT = DATA / "words.tsv.gz"
+NGRAMS_OUT = DATA / "ngrams.tsv.gz"
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
@@ -71,6 +76,23 @@ def corpus_rows(lines: list[str]) -> list[tuple[int, str]]:
     ]
 
 
+def ngram_rows(words: list[str]) -> list[tuple[str, float]]:
+    """(n-gram, probability among n-grams of its length) over the distinct ``words``."""
+    counts: Counter[str] = Counter()
+    for word in words:
+        padded = f" {word} "
+        for size in (1, 2, 3):
+            counts.update(
+                padded[i : i + size]
+                for i in range(len(padded) - size + 1)
+                if padded[i : i + size] != " "
+            )
+    totals: Counter[int] = Counter()
+    for gram, n in counts.items():
+        totals[len(gram)] += n
+    return [(g, n / totals[len(g)]) for g, n in counts.most_common() if n > 1]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the table file from wordfreq and the NTREX table split."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -90,6 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as handle:
         handle.write("\n".join(lines) + "\n")
     print(f"{args.out}: {len(lines)} lines, {args.out.stat().st_size} bytes")
+    words: dict[str, list[str]] = {}
+    for (lang, _), bucket in buckets.items():
+        words.setdefault(lang, []).extend(bucket)
+    grams = [
+        f"{lang}\t{gram}\t{prob:.3g}"
+        for lang, vocabulary in words.items()
+        for gram, prob in ngram_rows(vocabulary)
+    ]
+    with gzip.open(NGRAMS_OUT, "wt", encoding="utf-8", compresslevel=9) as handle:
+        handle.write("\n".join(grams) + "\n")
+    print(f"{NGRAMS_OUT}: {len(grams)} n-grams, {NGRAMS_OUT.stat().st_size} bytes")
     return 0
 
 

@@ -2,8 +2,9 @@
 
 Samples come from ``shorttext_data.py``: ``dev`` (FLORES-200 devtest lines 0-505, used
 while tuning) or ``heldout`` (FLORES-200 devtest lines 506-1011, never looked at while
-tuning). The word tables are built from other data (wordfreq, NTREX-128). Each n-gram is a run of consecutive words
-taken anywhere in a sentence, edge punctuation stripped. ``und`` counts as a miss.
+tuning). The word tables are built from other data (wordfreq, NTREX-128). Each n-gram
+is a run of consecutive words taken anywhere in a sentence, edge punctuation stripped.
+``und`` counts as a miss.
 
 Usage::
 

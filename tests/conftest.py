@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from model_factory import make_bart, make_marian
+from model_factory import make_bart, make_marian, make_marian_release
 
 # Every route the defaults know, pointed at three tiny models: single-target Marian models
 # for X->en and en->ru/az, a multi-target Marian for en->ka (like opus-mt-en-mul).
@@ -29,6 +29,12 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "bart": make_bart(root / "bart", max_position_embeddings=128),
         "bart_small_limit": make_bart(root / "bart-small", max_position_embeddings=48),
     }
+
+
+@pytest.fixture(scope="session")
+def tiny_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny native OPUS-MT release archive (.zip) with >>kat<< and >>eng<< tokens."""
+    return make_marian_release(tmp_path_factory.mktemp("tiny-release") / "release")
 
 
 def write_models_toml(path: Path, models: dict[str, Path], summarizer: str = "bart") -> Path:

@@ -8,18 +8,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lingosum.engine import Engine
 from lingosum.errors import InputError, UnsupportedLanguageError
+from lingosum.evaldata import EvalData, load_benchmark, load_parallel, load_summaries
 from lingosum.evaluate import (
-    EvalData,
     UnicodeWordTokenizer,
     evaluate_translation,
-    load_benchmark,
-    load_parallel,
-    load_summaries,
     score_summaries,
     score_translations,
 )
@@ -49,9 +47,11 @@ def lines(path: Path, segments: list[str]) -> Path:
     return path
 
 
-def lingosum(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def lingosum(
+    *args: str | Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "lingosum", "eval", *args],
+        [sys.executable, "-m", "lingosum", "eval", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -59,7 +59,7 @@ def lingosum(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
     )
 
 
-def scores(result: subprocess.CompletedProcess[str]) -> dict:  # type: ignore[type-arg]
+def scores(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -133,7 +133,7 @@ def test_summaries_skip_blank_lines_and_extra_keys(tmp_path: Path) -> None:
 def test_hypothesis_equal_to_reference_scores_100() -> None:
     results = score_translations(KA, KA)
     assert [s.metric for s in results] == ["chrF", "chrF++", "BLEU"]
-    assert [s.score for s in results] == [100.0, 100.0, 100.0]
+    assert [s.score for s in results] == pytest.approx([100.0, 100.0, 100.0])
     assert all("version:" in s.signature for s in results)
     assert "nw:2" in results[1].signature  # chrF++ is chrF with word bigrams
 
@@ -156,7 +156,7 @@ def test_rouge_keeps_non_latin_words(text: str) -> None:
     assert ours[1].score > 0
     default = rouge_scorer.RougeScorer(["rouge1"]).score(text, hypothesis)["rouge1"]
     assert default.fmeasure == 0.0  # what rouge-score's own tokenizer makes of it
-    assert score_summaries([text], [text])[2].score == 100.0
+    assert score_summaries([text], [text])[2].score == pytest.approx(100.0)
 
 
 def test_progress_and_empty_lines_same_language() -> None:
@@ -174,32 +174,18 @@ def test_progress_and_empty_lines_same_language() -> None:
         )
     assert seen == [(2, 5), (4, 5), (5, 5)]
     assert result.hypotheses == inputs and result.models == ()
-    assert [s.score for s in result.scores] == [100.0, 100.0, 100.0]
+    assert [s.score for s in result.scores] == pytest.approx([100.0, 100.0, 100.0])
 
 
 # --- the command ----------------------------------------------------------------------------
 
 
-def test_translate_files_json(tmp_path: Path, models_toml: Path, tiny_models: dict) -> None:  # type: ignore[type-arg]
+def test_translate_files_json(
+    tmp_path: Path, models_toml: Path, tiny_models: dict[str, Path]
+) -> None:
     source, reference = lines(tmp_path / "en.txt", EN), lines(tmp_path / "ru.txt", RU)
-    found = scores(
-        lingosum(
-            "translate",
-            str(source),
-            str(reference),
-            "--from",
-            "en",
-            "--to",
-            "ru",
-            "--models",
-            str(models_toml),
-            "--limit",
-            "2",
-            "--json",
-            "--beams",
-            "1",
-        )  # fmt: skip
-    )
+    options = ["--from", "en", "--to", "ru", "--limit", "2", "--json", "--beams", "1"]
+    found = scores(lingosum("translate", source, reference, *options, "--models", models_toml))
     assert found["segments"] == 2
     assert (found["source_language"], found["target_language"]) == ("en", "ru")
     assert set(found["scores"]) == {"chrF", "chrF++", "BLEU"}
@@ -213,10 +199,8 @@ def test_translate_files_json(tmp_path: Path, models_toml: Path, tiny_models: di
 def test_translate_flores_folder_table(tmp_path: Path, models_toml: Path) -> None:
     lines(tmp_path / "flores" / "devtest" / "eng_Latn.devtest", EN)
     lines(tmp_path / "flores" / "devtest" / "rus_Cyrl.devtest", RU)
-    result = lingosum(
-        "translate", "--data", str(tmp_path / "flores"), "--from", "en", "--to", "ru",
-        "--models", str(models_toml), "--beams", "1",
-    )  # fmt: skip
+    options = ["--from", "en", "--to", "ru", "--beams", "1"]
+    result = lingosum("translate", "--data", tmp_path / "flores", *options, "--models", models_toml)
     assert result.returncode == 0, result.stderr
     assert "translate en -> ru: 3 items" in result.stdout
     assert "eng_Latn.devtest" in result.stdout
@@ -229,22 +213,8 @@ def test_translate_flores_folder_table(tmp_path: Path, models_toml: Path) -> Non
 def test_translate_ntrex_folder_into_english(tmp_path: Path, models_toml: Path) -> None:
     lines(tmp_path / "newstest2019-src.eng.txt", EN)
     lines(tmp_path / "newstest2019-ref.kat.txt", KA)
-    found = scores(
-        lingosum(
-            "translate",
-            "--data",
-            str(tmp_path),
-            "--from",
-            "ka",
-            "--to",
-            "en",
-            "--json",
-            "--models",
-            str(models_toml),
-            "--beams",
-            "1",
-        )  # fmt: skip
-    )
+    options = ["--from", "ka", "--to", "en", "--json", "--beams", "1"]
+    found = scores(lingosum("translate", "--data", tmp_path, *options, "--models", models_toml))
     source, reference = found["data"].split(" -> ")
     assert Path(source).name == "newstest2019-ref.kat.txt"
     assert Path(reference).name == "newstest2019-src.eng.txt"
@@ -267,21 +237,8 @@ def test_summarize_jsonl(tmp_path: Path, models_toml: Path) -> None:
     path = tmp_path / "s.jsonl"
     records = [{"text": f"{EN[0]} {EN[1]}", "summary": EN[0]}, {"text": EN[2], "summary": EN[2]}]
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    found = scores(
-        lingosum(
-            "summarize",
-            str(path),
-            "--models",
-            str(models_toml),
-            "--limit",
-            "1",
-            "--json",
-            "--beams",
-            "1",
-            "--from",
-            "en",
-        )  # fmt: skip
-    )
+    options = ["--from", "en", "--limit", "1", "--json", "--beams", "1", "--length", "short"]
+    found = scores(lingosum("summarize", path, *options, "--models", models_toml))
     assert found["task"] == "summarize" and found["segments"] == 1
     assert set(found["scores"]) == {"ROUGE-1", "ROUGE-2", "ROUGE-L"}
     assert "tok:unicode-words" in found["scores"]["ROUGE-1"]["signature"]

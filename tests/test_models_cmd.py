@@ -95,11 +95,15 @@ class FakeHub:
 def fake_hub(
     monkeypatch: pytest.MonkeyPatch,
     tiny_models: dict[str, Path],
+    tiny_release: Path,
     tmp_path: Path,
     no_network: list[str],
 ) -> Iterator[FakeHub]:
-    """Online mode, a mirror endpoint, and a Hub that serves a tiny model for every id."""
+    """Online mode, a mirror endpoint, and a Hub that serves a tiny model for every id
+    (and a release store that serves the tiny release for every release URL)."""
     import huggingface_hub
+
+    from lingosum import releases
 
     monkeypatch.delenv("HF_HUB_OFFLINE")
     monkeypatch.setenv("HF_ENDPOINT", "https://mirror.invalid")
@@ -109,6 +113,12 @@ def fake_hub(
     repos[SUMMARIZER.model] = tiny_models["bart"]
     fake = FakeHub(repos, tmp_path / "staging", huggingface_hub.snapshot_download)
     monkeypatch.setattr(huggingface_hub, "snapshot_download", fake)
+
+    def fake_release(url: str, target: Path, expected: str | None, *, quiet: bool) -> None:
+        fake.calls.append({"repo_id": next(s.model for s in specs if s.url == url), "url": url})
+        shutil.copyfile(tiny_release, target)
+
+    monkeypatch.setattr(releases, "_pooch_download", fake_release)
     yield fake
     assert no_network == []
 
@@ -165,7 +175,7 @@ def test_every_task_and_pair_is_listed() -> None:
             modelstore.DownloadRequest(tasks=("translate",)),
             [
                 "Helsinki-NLP/opus-mt-en-az",
-                "Helsinki-NLP/opus-mt-en-mul",
+                EN_KA.model,
                 "Helsinki-NLP/opus-mt-en-ru",
             ],
         ),
@@ -252,11 +262,9 @@ def test_list_markdown_is_the_readme_table() -> None:
 def test_download_fetches_route_models_with_the_hub_patterns(fake_hub: FakeHub) -> None:
     result = invoke("models", "download", "--task", "translate", "--to", "az,ka", "--to", "ru")
     assert result.exit_code == 0, result.output
-    assert fake_hub.fetched() == [
-        "Helsinki-NLP/opus-mt-en-az",
-        "Helsinki-NLP/opus-mt-en-mul",
-        "Helsinki-NLP/opus-mt-en-ru",
-    ]
+    assert fake_hub.fetched() == sorted(
+        ["Helsinki-NLP/opus-mt-en-az", EN_KA.model, "Helsinki-NLP/opus-mt-en-ru"]
+    )
     call = next(c for c in fake_hub.calls if c["repo_id"] == EN_RU.model)
     assert call["allow_patterns"] == hub.allow_patterns("model.safetensors")
     assert call["revision"] == EN_RU.revision
@@ -336,8 +344,8 @@ def test_the_hint_in_an_offline_error_fetches_the_model(
 
 
 def test_path_prints_the_snapshot(tiny_models: dict[str, Path]) -> None:
-    snapshot = cache_default("en-ka", tiny_models["marian_multi"])
-    for name in ("en-ka", EN_KA.model):
+    snapshot = cache_default("en-ru", tiny_models["marian"])
+    for name in ("en-ru", EN_RU.model):
         result = invoke("models", "path", name)
         assert result.exit_code == 0, result.output
         assert result.stdout.strip() == str(snapshot)

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from lingosum.cli_base import INTERRUPTED as INTERRUPTED  # re-exported for cli_batch
-from lingosum.cli_base import make_strict, root, run_app, source_option
+from lingosum.cli_base import length_option, make_strict, root, run_app, source_option
 from lingosum.errors import LingosumError
 
 if TYPE_CHECKING:
+    from lingosum.documents import Source
     from lingosum.engine import Engine
 
 # `lingosum` alone prints the help and exits 2, as click does for a group called without a
@@ -36,7 +36,16 @@ app.callback()(root)
 T = TypeVar("T")
 DEFAULT_MAX_CHARS = 2_000_000
 
-FileArg = Annotated[str, typer.Argument(help="Text file to read, or - for standard input.")]
+FileArg = Annotated[
+    str, typer.Argument(help="File to read, an http(s) URL, or - for standard input.")
+]
+InputFormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--input-format",
+        help="text, html, markdown or auto (by extension, content type, then content).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per result.")]
 OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE, not stdout.")]
 DeviceOpt = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
@@ -58,7 +67,9 @@ FromOpt = Annotated[
         "--from", help="Source language code (default: detect it).", callback=source_option
     ),
 ]
-LengthOpt = Annotated[str, typer.Option(help="Summary length: short, medium or long.")]
+LengthOpt = Annotated[
+    str, typer.Option(help="Summary length: short, medium or long.", callback=length_option)
+]
 BeamsOpt = Annotated[int, typer.Option(min=1, max=16, help="Beam size: 1 is fastest, 4 is best.")]
 MaxCharsOpt = Annotated[
     int, typer.Option(min=0, help="Refuse longer input (0 = no limit).", show_default=True)
@@ -112,13 +123,39 @@ def read(file: str, quiet: bool, max_chars: int | None = None) -> str:
     return source.text
 
 
-def emit(results: Sequence[Any], as_json: bool, output: Path | None, quiet: bool) -> None:
-    """Print results (text, or one JSON object a line) to stdout or ``output``."""
+def read_document(
+    file: str, input_format: str, offline: bool, quiet: bool, max_chars: int
+) -> Source:
+    """A file, stdin or URL as a document of its format (see ``lingosum.documents``)."""
+    from lingosum.documents import read_source
+
+    source = run(
+        lambda: read_source(
+            file, input_format=input_format, offline=offline, max_chars=max_chars or None
+        )
+    )
+    for message in source.warnings:
+        warn(message, quiet)
+    return source
+
+
+def emit(
+    results: Sequence[Any],
+    as_json: bool,
+    output: Path | None,
+    quiet: bool,
+    document: dict[str, Any] | None = None,
+) -> None:
+    """Print results (text, or one JSON object a line) to stdout or ``output``;
+    ``document`` (a web page's title, author, date, URL) goes into each JSON object."""
     for result in results:
         for message in result.warnings:
             warn(message, quiet)
     if as_json:
-        body = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in results)
+        extra = {"document": document} if document else {}
+        body = "".join(
+            json.dumps({**r.to_dict(), **extra}, ensure_ascii=False) + "\n" for r in results
+        )
     elif len(results) == 1:
         body = results[0].text + "\n"
     else:
@@ -178,20 +215,24 @@ def summarize(
     offline: OfflineOpt = False,
     quiet: QuietOpt = False,
     max_chars: MaxCharsOpt = DEFAULT_MAX_CHARS,
+    input_format: InputFormatOpt = "auto",
 ) -> None:
-    """Summarize a text and give the summary in one or more languages."""
+    """Summarize a text, file or web page (URL) into one or more languages."""
+    from lingosum.documents import summarize_source
     from lingosum.registry import parse_targets
     from lingosum.summarize import SummarizeOptions
     from lingosum.translate import TranslateOptions
 
     with engine_from(models, offline, device, backend, compute_type, quiet) as engine:
         targets = run(lambda: parse_targets(to, engine.registry))
-        text = read(file, quiet, max_chars)
+        document = read_document(file, input_format, offline, quiet, max_chars)
         options = SummarizeOptions(length, beams, translation=TranslateOptions(num_beams=beams))
         results = run(
-            lambda: engine.summarize_many([text], targets, sources=[source], options=options)
+            lambda: summarize_source(
+                engine, document, targets, language=source, options=options
+            )
         )
-    emit(results[0], as_json, output, quiet)
+    emit(results, as_json, output, quiet, document.metadata())
 
 
 @app.command()
@@ -209,19 +250,23 @@ def translate(
     offline: OfflineOpt = False,
     quiet: QuietOpt = False,
     max_chars: MaxCharsOpt = DEFAULT_MAX_CHARS,
+    input_format: InputFormatOpt = "auto",
 ) -> None:
-    """Translate a text into one or more languages, keeping its paragraphs."""
+    """Translate a text, HTML or Markdown file, or web page (URL), keeping its structure."""
+    from lingosum.documents import translate_source
     from lingosum.registry import parse_targets
     from lingosum.translate import TranslateOptions
 
     with engine_from(models, offline, device, backend, compute_type, quiet) as engine:
         targets = run(lambda: parse_targets(to, engine.registry))
-        text = read(file, quiet, max_chars)
+        document = read_document(file, input_format, offline, quiet, max_chars)
         options = TranslateOptions(num_beams=beams)
         results = run(
-            lambda: engine.translate_many([text], targets, sources=[source], options=options)
+            lambda: translate_source(
+                engine, document, targets, language=source, options=options
+            )
         )
-    emit(results[0], as_json, output, quiet)
+    emit(results, as_json, output, quiet, document.metadata())
 
 
 def main() -> None:

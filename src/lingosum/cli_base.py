@@ -128,6 +128,15 @@ def source_option(value: str | None) -> str | None:
         raise typer.BadParameter(str(error)) from None
 
 
+def length_option(value: str) -> str:
+    """``--length``: one of the summary lengths the library defines, checked before any work."""
+    from lingosum.summarize.engine import LENGTHS
+
+    if value not in LENGTHS:
+        raise typer.BadParameter(f"unknown length {value!r}; choose from {', '.join(LENGTHS)}")
+    return value
+
+
 def _print_version(value: bool) -> None:
     if value:
         from importlib import metadata

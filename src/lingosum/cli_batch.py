@@ -9,7 +9,6 @@ import typer
 
 from lingosum.cli import (
     DEFAULT_MAX_CHARS,
-    INTERRUPTED,
     BackendOpt,
     BeamsOpt,
     ComputeOpt,
@@ -23,6 +22,7 @@ from lingosum.cli import (
     run,
     settings_from,
 )
+from lingosum.cli_base import Interrupted
 
 InputsArg = Annotated[
     list[str],
@@ -148,9 +148,8 @@ def batch(
     try:
         with progress_hooks(quiet) as hooks:
             report = run(lambda: run_batch(inputs, options, settings=settings, hooks=hooks))
-    except KeyboardInterrupt:
-        typer.echo("lingosum: interrupted; rerun with --resume to finish", err=True)
-        raise typer.Exit(INTERRUPTED) from None
+    except KeyboardInterrupt:  # lingosum.cli_base.run_app prints the one line, with this hint
+        raise Interrupted("rerun with --resume to finish") from None
     if not quiet:
         typer.echo(f"lingosum batch: {describe_report(report)}", err=True)
     raise typer.Exit(0 if report.success else 1)

@@ -28,7 +28,8 @@ from lingosum.cli import (
 from lingosum.errors import ConfigError
 
 if TYPE_CHECKING:
-    from lingosum.evaluate import EvalData, EvalResult
+    from lingosum.evaldata import EvalData
+    from lingosum.evaluate import EvalResult
 
 eval_app = typer.Typer(
     name="eval",
@@ -39,7 +40,11 @@ eval_app = typer.Typer(
 
 FilesArg = Annotated[
     list[Path] | None,
-    typer.Argument(help="SOURCE and REFERENCE files, one segment a line (or use --data)."),
+    typer.Argument(
+        metavar="SOURCE REFERENCE",
+        help="SOURCE and REFERENCE files, one segment a line (or use --data).",
+        show_default=False,
+    ),
 ]
 DataOpt = Annotated[Path | None, typer.Option("--data", help="A FLORES-200 or NTREX-128 folder.")]
 ToOpt = Annotated[str, typer.Option("--to", help="Target language: az, ka, ru, en...")]
@@ -104,7 +109,8 @@ def summarize(
     quiet: QuietOpt = False,
 ) -> None:
     """Summarize each text of FILE and score it against its summary: ROUGE-1/2/L."""
-    from lingosum.evaluate import evaluate_summaries, load_summaries
+    from lingosum.evaldata import load_summaries
+    from lingosum.evaluate import evaluate_summaries
     from lingosum.summarize import SummarizeOptions
     from lingosum.translate import TranslateOptions
 
@@ -130,7 +136,7 @@ def _parallel(
     files: list[Path], data: Path | None, source: str | None, to: str, limit: int | None
 ) -> EvalData:
     """SOURCE and REFERENCE files, or a benchmark folder (which needs --from)."""
-    from lingosum.evaluate import load_benchmark, load_parallel
+    from lingosum.evaldata import load_benchmark, load_parallel
 
     if data is not None and not files and source:
         return load_benchmark(data, source, to, limit)

@@ -34,10 +34,9 @@ The answer is a pure function of the text: the same input gives the same
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -157,8 +156,6 @@ _WORDS: Mapping[str, frozenset[str]] = {
 }
 _RANK_WORDS = 40
 """The word scorer reads at most this many words (enough, and bounded in cost)."""
-_SMOOTHING = 0.5 / 10_000
-"""langdetect's own smoothing (alpha / BASE_FREQ) for an n-gram a language never showed."""
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _TOKEN_RE = re.compile(r"[^\W\d_]+'?")
 # Before lower-casing: plain apostrophes, and Turkish İ to i (str.lower makes it i + U+0307).
@@ -292,7 +289,7 @@ def _rank_words(lowered: str, script: str) -> Ranked:
     words = shorttext.tokens(lowered)[:_RANK_WORDS]
     if not words:
         return []
-    return shorttext.rank_words(words, script, _ngram_scores)
+    return shorttext.rank_words(words, script)
 
 
 def _lower(text: str) -> str:
@@ -375,38 +372,6 @@ def _spelling_hits(text: str, pattern: re.Pattern[str]) -> int:
         for w in words
         if (w[0].islower() or not _TURKIC_LETTERS.isdisjoint(w)) and pattern.search(w.lower())
     )
-
-
-def _ngrams(words: Sequence[str]) -> Iterator[str]:
-    """langdetect's 1- to 3-grams of each word, with a space on either side."""
-    for word in words:
-        padded = f" {word} "
-        for size in (1, 2, 3):
-            for start in range(len(padded) - size + 1):
-                gram = padded[start : start + size]
-                if gram != " ":
-                    yield gram
-
-
-def _ngram_scores(words: Sequence[str], langs: tuple[str, ...]) -> list[float]:
-    """Naive-Bayes log-likelihood of ``words`` under each of langdetect's ``langs``."""
-    columns = _columns(langs)
-    table = _factory().word_lang_prob_map
-    scores = [0.0] * len(columns)
-    for gram in _ngrams(words):
-        probs = table.get(gram)
-        if probs is not None:
-            scores = [
-                s + math.log(_SMOOTHING + probs[c]) for s, c in zip(scores, columns, strict=True)
-            ]
-    return scores
-
-
-@lru_cache(maxsize=8)
-def _columns(langs: tuple[str, ...]) -> tuple[int, ...]:
-    """The positions of ``langs`` in langdetect's probability vectors."""
-    langlist = _factory().langlist
-    return tuple(langlist.index(lang) for lang in langs)
 
 
 def _langdetect(text: str) -> Ranked:

@@ -52,6 +52,11 @@ class OutputError(LingosumError):
     exit_code = 2
 
 
+class ClusterError(LingosumError):
+    """A Ray cluster failed under a batch job (a worker kept dying, a node was lost); the
+    records written so far are kept for ``--resume``."""
+
+
 class EngineClosedError(LingosumError):
     """A call reached an engine after ``close()``: create a new engine."""
 

@@ -134,7 +134,7 @@ def _fetch_missing(
             f"{some} not in the local cache{names} and offline mode is on; "
             f"fetch {them} first with: {fetch_command(missing)}"
         )
-    for server in dict.fromkeys(map(download_url, missing)):
+    for server in dict.fromkeys(filter(is_remote, map(download_url, missing))):
         result = probe(server, timeout)
         if not result.ok:
             raise ModelError(
@@ -142,6 +142,11 @@ def _fetch_missing(
                 f"when it answers, fetch {them} with: {fetch_command(missing)}"
             )
     return {spec: model_dir(spec, offline=False) for spec in missing}
+
+
+def is_remote(url: str) -> bool:
+    """False for a release archive on this machine (a path or file:// URL): no server."""
+    return "://" in url and not url.startswith("file://")
 
 
 def download_url(spec: ModelSpec) -> str:

@@ -328,7 +328,7 @@ def _check_servers(specs: Sequence[ModelSpec], timeout: float) -> None:
     from lingosum.network import probe
 
     remote = [spec for spec in specs if not spec.is_local]
-    for server in dict.fromkeys(map(hub.download_url, remote)):
+    for server in dict.fromkeys(filter(hub.is_remote, map(hub.download_url, remote))):
         result = probe(server, timeout)
         if not result.ok:
             names = ", ".join(spec.label for spec in remote)
@@ -383,7 +383,9 @@ def remove(model: str) -> Removal:
     try:
         info = scan_cache_dir(cache)
     except CacheNotFound:
-        raise ModelNotCachedError(f"no model is cached yet ({cache} does not exist)") from None
+        raise ModelNotCachedError(
+            f"model {model} is not in the cache: no model is cached yet ({cache} does not exist)"
+        ) from None
     repo = next((r for r in info.repos if r.repo_type == "model" and r.repo_id == model), None)
     if repo is None:
         raise ModelNotCachedError(f"model {model} is not in the cache at {cache}")

@@ -23,12 +23,9 @@ import gzip
 import math
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
-
-NgramScorer = Callable[[Sequence[str], tuple[str, ...]], list[float]]
-"""Log-likelihood of words under each of several languages' character n-gram profiles."""
 
 TABLE_LANGUAGES: Mapping[str, tuple[str, ...]] = {
     "Latin": ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "tr", "az"),
@@ -58,35 +55,32 @@ _ALPHABETS: Mapping[str, frozenset[str]] = {
         "kk": _CYRILLIC + "ёәғқңөұүһі",
     }.items()
 }
-# The n-gram profile an unseen word is scored with: Azerbaijani and Kazakh have no
-# langdetect profile; Azerbaijani is scored as Turkish spelling, Kazakh as the better of
-# Russian and Ukrainian.
-_PROFILE = {"az": "tr", "kk": "ru"}
-_AZ_TO_TR = str.maketrans("əqx", "ekh")
 _PRIOR: Mapping[str, float] = {
     "en": 1.5,
     "ru": 1.5,
     **dict.fromkeys(("de", "fr", "tr", "az", "uk", "kk"), 1.0),
+    **dict.fromkeys(("es", "it", "pt", "nl", "pl", "bg", "mk"), -2.0),
 }
 _UNSEEN = math.log(10**-5.5)
 """Log-probability of a word a language's table lacks, for the best-fitting language."""
 _DONORS: Mapping[str, str] = {"az": "tr", "kk": "ru"}
 """Small tables miss many words their language shares with a big neighbour's table:
 Azerbaijani with Turkish, Kazakh (loanwords) with Russian."""
-_DONOR_SHARE = math.log(0.3)
+_DONOR_SHARE = math.log(0.1)
 """A word missing from a small table counts with this share of its frequency in the
 neighbour's table, when the small language's alphabet can spell it."""
+_TABLE_OFFSET: Mapping[str, float] = {"az": 0.0, "kk": 0.0}
+"""Frequencies counted in a small news corpus overstate how often its words occur."""
 _UNSEEN_BONUS: Mapping[str, float] = {"az": 0.0, "kk": 0.0}
 """Tables built from a small corpus leave more of the language unseen: a word missing
 from them is likelier in their language than a word missing from wordfreq's lists."""
-_NGRAM_WEIGHT = 0.5
+_NGRAM_WEIGHT = 0.3
 """Scale of the n-gram log-likelihood gap between languages for an unseen word."""
-_AZ_UNMARKED = math.log(0.3)
-"""An unseen word without ə, q or x is less likely Azerbaijani than Turkish: most
-Azerbaijani words of any length have one of them."""
 _FOREIGN_LETTER = math.log(1e-4)
 """Penalty for an unseen word holding a letter outside the language's alphabet."""
 _LN10 = math.log(10)
+_SMOOTHING = 0.5 / 10_000
+"""langdetect's own smoothing (alpha / BASE_FREQ) for an n-gram a language never showed."""
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
@@ -103,13 +97,12 @@ def tokens(lowered: str) -> list[str]:
     return words
 
 
-def rank_words(words: Sequence[str], script: str, ngram: NgramScorer) -> list[tuple[str, float]]:
+def rank_words(words: Sequence[str], script: str) -> list[tuple[str, float]]:
     """Probability of each table language of ``script`` for lower-cased ``words``.
 
     Args:
         words: lower-cased words (see :func:`tokens`); at least one.
         script: ``"Latin"`` or ``"Cyrillic"``.
-        ngram: the character n-gram scorer for words the tables lack.
 
     Returns:
         ``(language, probability)`` pairs, most probable first, probabilities summing to 1.
@@ -120,9 +113,12 @@ def rank_words(words: Sequence[str], script: str, ngram: NgramScorer) -> list[tu
     for word in words:
         seen = {lang: tables[lang].get(word) for lang in langs}
         unseen = [lang for lang, cb in seen.items() if cb is None]
-        fit = _ngram_fit(word, tuple(unseen), ngram) if unseen else {}
+        fit = _ngram_fit(word, tuple(unseen)) if unseen else {}
         for lang, cb in seen.items():
-            scores[lang] += cb * _LN10 / 100 if cb is not None else fit[lang]
+            if cb is None:
+                scores[lang] += fit[lang]
+            else:
+                scores[lang] += cb * _LN10 / 100 + _TABLE_OFFSET.get(lang, 0.0)
         for lang, donor in _DONORS.items():
             cb = seen.get(donor)
             if lang in fit and cb is not None and not set(word) - _ALPHABETS[lang]:
@@ -133,38 +129,55 @@ def rank_words(words: Sequence[str], script: str, ngram: NgramScorer) -> list[tu
     return sorted(((lang, w / total) for lang, w in weights.items()), key=lambda p: (-p[1], p[0]))
 
 
-def _ngram_fit(word: str, langs: tuple[str, ...], ngram: NgramScorer) -> dict[str, float]:
-    """Log-probability of an unseen ``word`` in each of ``langs``.
-
-    Each language's n-gram fit is taken relative to the best-fitting profile on the same
-    string (log-likelihoods of different strings do not compare: n-grams no profile knows
-    are skipped). Azerbaijani is Turkish's fit to the word spelt the Turkish way.
-    """
-    profiles = tuple(dict.fromkeys(_PROFILE.get(lang, lang) for lang in langs))
-    gaps = _gaps(profiles, ngram([word], profiles))
-    if "kk" in langs:
-        gaps["kk"] = max(gaps.get("ru", 0.0), gaps.get("uk", gaps.get("ru", 0.0)))
-    if "az" in langs:
-        folded = word.translate(_AZ_TO_TR)
-        gaps["az"] = (
-            _gaps(profiles, ngram([folded], profiles))["tr"] if folded != word else gaps["tr"]
-        )
-        if folded == word:
-            gaps["az"] += _AZ_UNMARKED
+def _ngram_fit(word: str, langs: tuple[str, ...]) -> dict[str, float]:
+    """Log-probability of an unseen ``word`` in each of ``langs``: :data:`_UNSEEN`, plus
+    its n-gram log-likelihood minus the best language's, plus alphabet penalties."""
+    scores = _ngram_scores(word, langs)
+    top = max(scores.values())
     letters = set(word)
     return {
         lang: _UNSEEN
         + _UNSEEN_BONUS.get(lang, 0.0)
-        + _NGRAM_WEIGHT * gaps[lang]
+        + _NGRAM_WEIGHT * (scores[lang] - top)
         + (_FOREIGN_LETTER if letters - _ALPHABETS[lang] else 0.0)
         for lang in langs
     }
 
 
-def _gaps(profiles: tuple[str, ...], scores: list[float]) -> dict[str, float]:
-    """Each profile's score minus the best one (0 for the best)."""
-    top = max(scores)
-    return {profile: score - top for profile, score in zip(profiles, scores, strict=True)}
+def _ngram_scores(word: str, langs: tuple[str, ...]) -> dict[str, float]:
+    """Naive-Bayes log-likelihood of ``word`` under each language's n-gram profile
+    (:func:`_profiles`); n-grams none of ``langs`` knows are skipped."""
+    profiles = _profiles()
+    scores = dict.fromkeys(langs, 0.0)
+    for gram in _ngrams(word):
+        probs = [profiles[lang].get(gram, 0.0) for lang in langs]
+        if any(probs):
+            for lang, p in zip(langs, probs, strict=True):
+                scores[lang] += math.log(_SMOOTHING + p)
+    return scores
+
+
+def _ngrams(word: str) -> Iterator[str]:
+    """langdetect's 1- to 3-grams of a word, with a space on either side."""
+    padded = f" {word} "
+    for size in (1, 2, 3):
+        for start in range(len(padded) - size + 1):
+            gram = padded[start : start + size]
+            if gram != " ":
+                yield gram
+
+
+@lru_cache(maxsize=1)
+def _profiles() -> dict[str, dict[str, float]]:
+    """Each table language's n-gram profile: n-gram -> probability among the n-grams of
+    its length, over the words of the language's table."""
+    profiles: dict[str, dict[str, float]] = {}
+    data = resources.files("lingosum") / "data" / "ngrams.tsv.gz"
+    with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            lang, gram, prob = line.rstrip("\n").split("\t")
+            profiles.setdefault(lang, {})[gram] = float(prob)
+    return profiles
 
 
 @lru_cache(maxsize=1)

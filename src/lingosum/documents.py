@@ -1,0 +1,161 @@
+"""Documents as users hand them over: a file, standard input or a URL, in plain text, HTML
+or Markdown, and how each format is translated and summarized with an engine.
+
+The rules, in one place:
+- a web page fetched from a URL is reduced to its article (trafilatura): it is summarized
+  and translated as that text, with its title, author and date reported alongside;
+- a local HTML file (or HTML on stdin) is translated as a document, its markup kept, and
+  summarized from its article;
+- Markdown is translated with its markup kept and summarized from its text;
+- plain text is what it always was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from lingosum.engine import Engine
+from lingosum.markup import Article
+from lingosum.summarize.engine import SummarizeOptions, Summary
+from lingosum.translate.engine import TranslateOptions, Translation
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input document.
+
+    Attributes:
+        raw: the document as read (HTML, Markdown or text).
+        format: ``text``, ``html`` or ``markdown``.
+        name: the path, URL or ``-``.
+        article: what was extracted from a web page or HTML file, if anything.
+        warnings: what the user should know about reading it.
+    """
+
+    raw: str
+    format: str
+    name: str
+    article: Article | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        """The document's plain text: what detection and summarization read."""
+        if self.article is not None:
+            return self.article.text
+        if self.format == "markdown":
+            return markdown_text(self.raw)
+        return self.raw
+
+    def metadata(self) -> dict[str, Any]:
+        """Title, author, date and URL of an extracted article (empty for other input)."""
+        if self.article is None:
+            return {}
+        return {
+            "title": self.article.title,
+            "author": self.article.author,
+            "date": self.article.date,
+            "url": self.article.url,
+        }
+
+
+def read_source(
+    name: str,
+    *,
+    input_format: str = "auto",
+    offline: bool = False,
+    max_chars: int | None = None,
+) -> Source:
+    """Read a file, ``-`` (stdin) or an http(s) URL and decide its format.
+
+    Raises:
+        InputError: unreadable input, or a page without article text.
+        FetchError: the URL cannot be fetched (or ``offline``).
+        ConfigError: an unknown ``input_format``.
+    """
+    from lingosum.fetch import fetch_url, is_url
+    from lingosum.markup import extract_article, resolve_format
+    from lingosum.textio import read_input
+
+    if is_url(name):
+        fetched = fetch_url(name, offline=offline)
+        fmt = resolve_format(fetched.final_url, fetched.content_type, fetched.text, input_format)
+        if fmt != "html":
+            return Source(fetched.text, fmt, name, warnings=fetched.warnings)
+        article = extract_article(fetched.text, url=fetched.final_url)
+        return Source(article.text, "text", name, article, fetched.warnings)
+    read = read_input(name, max_chars=max_chars)
+    fmt = resolve_format(None if name == "-" else name, None, read.text, input_format)
+    article = extract_article(read.text) if fmt == "html" else None
+    return Source(read.text, fmt, name, article, read.warnings)
+
+
+def markdown_text(text: str) -> str:
+    """The readable text of a Markdown document (markup dropped, paragraphs kept)."""
+    from lxml import html as lxml_html
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark").enable("table").render(text)
+    if not rendered.strip():
+        return ""
+    root = lxml_html.fragment_fromstring(rendered, create_parent="div")
+    blocks = [" ".join(node.text_content().split()) for node in root]
+    return "\n\n".join(block for block in blocks if block)
+
+
+def translate_source(
+    engine: Engine,
+    source: Source,
+    targets: Sequence[str],
+    *,
+    language: str | None = None,
+    options: TranslateOptions | None = None,
+) -> list[Translation]:
+    """Translate a document into each target, keeping HTML or Markdown markup.
+
+    Returns:
+        One ``Translation`` per target, in order.
+
+    Raises:
+        As :meth:`Engine.translate_many`.
+    """
+    if source.format == "text":
+        return engine.translate_many([source.text], targets, sources=[language], options=options)[0]
+    from lingosum.markup import translate_html, translate_markdown
+
+    rebuild = translate_html if source.format == "html" else translate_markdown
+    plain = markdown_text(source.raw) if source.format == "markdown" else source.text
+    detected = engine.source_language(plain, language)
+    results = []
+    for target in targets:
+        used: list[Translation] = []
+
+        def translate(pieces: Sequence[str], target: str = target) -> list[str]:
+            rows = engine.translate_many(
+                pieces, [target], sources=[detected] * len(pieces), options=options
+            )
+            used.extend(row[0] for row in rows[:1])
+            return [row[0].text for row in rows]
+
+        text = rebuild(source.raw, translate)
+        first = used[0] if used else Translation("", detected, target)
+        results.append(replace(first, text=text, alternatives=()))
+    return results
+
+
+def summarize_source(
+    engine: Engine,
+    source: Source,
+    targets: Sequence[str],
+    *,
+    language: str | None = None,
+    options: SummarizeOptions | None = None,
+) -> list[Summary]:
+    """Summarize a document's text (a page's article) into each target.
+
+    Raises:
+        As :meth:`Engine.summarize_many`.
+    """
+    return engine.summarize_many([source.text], targets, sources=[language], options=options)[0]
