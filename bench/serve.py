@@ -8,8 +8,9 @@ size on CTranslate2 int8 (built into bench/models/ like bench/make_models.py doe
 missing). For each number of clients, every client sends one-sentence ``POST /translate``
 requests back to back for ``--seconds``; requests/s, p50 and p95 latency and errors are
 printed as a Markdown table, with how many requests each model call carried (from the
-server's ``/health``). The weights are noise and never end a sequence, so each output runs
-to lingosum's length cap (2 x input tokens + 10): both modes do the same work.
+server's ``/health``). The weights are noise and never end a sequence, so with
+``--max-tokens 32`` every sentence's output is exactly 32 tokens, as in bench/run.py: both
+modes do the same work, whatever sentences share a batch.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from model_factory import make_marian  # noqa: E402
 MARIAN = "opus-mt-en-ru-size"
 CORPUS = HERE.parent / "tests" / "fixtures" / "corpus.txt"
 SERVING = "lingosum: serving on "
+OUTPUT_TOKENS = 32  # per translated sentence, as in bench/run.py
 
 
 def sentences() -> list[str]:
@@ -58,7 +60,7 @@ def start_server(models_file: Path, max_batch: int, beams: int, cache: Path) -> 
         sys.executable, "-m", "lingosum", "serve", "--port", "0", "--models", str(models_file),
         "--offline", "--backend", "ctranslate2", "--req-limit", "0", "--char-limit", "0",
         "--max-batch", str(max_batch), "--beams", str(beams), "--max-queue", "1024",
-        "--timeout", "300", "--quiet",
+        "--timeout", "300", "--max-tokens", str(OUTPUT_TOKENS), "--quiet",
     ]  # fmt: skip
     env = {**os.environ, "LINGOSUM_CACHE": str(cache), "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)

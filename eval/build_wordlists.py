@@ -37,6 +37,24 @@ from shorttext_data import ntrex_lines  # noqa: E402
 WORDFREQ_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "tr", "ru", "uk", "bg", "mk")
 NTREX_LANGUAGES = ("az", "kk")
 TOP = 15_000
+# News leaves out the words of a chat; these everyday Azerbaijani and Kazakh words were
+# written for lingosum (greetings, thanks, pronouns, yes/no, common verbs) and count with
+# the frequency of a common word unless the corpus counts them higher.
+EVERYDAY = {
+    "az": "salam sağ ol sağol təşəkkür təşəkkürlər edirəm xahiş bəli xeyr yox hə necəsən "
+    "necəsiniz yaxşıyam yaxşı pis mən sən o biz siz onlar nə niyə harada haradasan kim "
+    "zaman vaxt bugün sabah dünən gecəniz xeyrə qalın sabahınız axşamınız günortanız xeyir "
+    "görüşərik hələlik xoş gəldiniz gəlmisiniz bağışla bağışlayın üzr istəyirəm sevirəm "
+    "səni məni sənin mənim var yoxdur olar olmaz lazımdır indi sonra burada orada gəl get "
+    "bax deyin danış başa düşmürəm bilmirəm bilirəm adın adınız adım qardaş bacı dost "
+    "dostum ana ata uşaq ev iş pul su çörək çay gözəl əla çox az nəsə heç necə",
+    "kk": "сәлем сәлеметсіз сәлеметсің бе рахмет рақмет иә жоқ жақсы жаман қалайсыз "
+    "қалайсың қалың қалай мен сен сіз ол біз олар не неге қайда кім қашан бүгін ертең "
+    "кеше кешіріңіз кешір келіңіз сау болыңыз болсын қош келдіңіз түн таң кеш қайырлы "
+    "жарайды білмеймін білемін түсінбеймін түсіндім керек бар бол менің сенің сіздің "
+    "атым атың досым ана әке бала үй жұмыс ақша су нан шай әдемі өте көп аз",
+}
+EVERYDAY_CENTIBELS = -300
 # Counts from one small corpus overstate how often a rare word occurs; discount them.
 DISCOUNT = 0.5
 DATA = Path(__file__).parent.parent / "src" / "lingosum" / "data"
@@ -105,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
             rows = wordfreq_rows(lang)
         else:
             rows = corpus_rows(ntrex_lines(args.ntrex_dir, lang))
+            counted = {word: cb for cb, word in rows}
+            for word in EVERYDAY[lang].split():
+                counted[word] = max(counted.get(word, EVERYDAY_CENTIBELS), EVERYDAY_CENTIBELS)
+            rows = [(cb, word) for word, cb in counted.items()]
         for cb, word in rows:
             buckets.setdefault((lang, cb), []).append(word)
     lines = [f"{lang}\t{cb}\t{' '.join(words)}" for (lang, cb), words in buckets.items()]

@@ -13,10 +13,17 @@ joined with a space into pseudo-paragraphs.
 
 The plain ``.!?`` regex baseline is scored in the same run for comparison.
 
+Web text (``--web FILE.conllu``, English only): the ``# text =`` lines of a CoNLL-U file
+(e.g. UD English-EWT train or dev, never test) are grouped by ``# newdoc`` and
+``# newpar``; each document is rebuilt with its sentences joined by one space inside a
+paragraph and a newline between paragraphs (``--web-join space`` joins paragraphs with a
+space too), and scored the same way.
+
 Usage::
 
     python eval/segmentation_eval.py /work/shared/evaldata/mt/ntrex128 \
         [--flores /work/shared/evaldata/mt/flores200_devtest] [--extra] [--errors N]
+    python eval/segmentation_eval.py --web eval/data/ewt_web_heldout.conllu [--errors N]
 
 This script is not part of the package and is not imported by the tests.
 """
@@ -106,6 +113,45 @@ def flores_documents(flores_dir: Path, stem: str, group: int) -> list[list[str]]
     """FLORES-200 devtest lines of one language in groups of ``group`` consecutive lines."""
     lines = [line.strip() for line in read_lines(flores_dir / f"{stem}.devtest")]
     return [lines[i : i + group] for i in range(0, len(lines), group)]
+
+
+def conllu_documents(path: Path) -> list[list[list[str]]]:
+    """The sentences (``# text =``) of a CoNLL-U file, by document and paragraph."""
+    documents: list[list[list[str]]] = []
+    for line in read_lines(path):
+        if line.startswith("# newdoc") or not documents:
+            documents.append([[]])
+        if line.startswith("# newpar") and documents[-1][-1]:
+            documents[-1].append([])
+        if line.startswith("# text = "):
+            documents[-1][-1].append(line[len("# text = ") :].strip())
+    return [[p for p in doc if p] for doc in documents if any(doc)]
+
+
+def web_text(paragraphs: Sequence[Sequence[str]], join: str) -> tuple[str, list[str]]:
+    """A document's running text and its reference sentences, in order."""
+    separator = "\n" if join == "newline" else " "
+    text = separator.join(" ".join(sentences) for sentences in paragraphs)
+    return text, [s for sentences in paragraphs for s in sentences]
+
+
+def evaluate_web(path: Path, join: str, show_errors: int) -> None:
+    """Print precision, recall and F1 of both splitters on web-text documents."""
+    documents = conllu_documents(path)
+    print(f"\n{path} ({len(documents)} documents, paragraphs joined by a {join})")
+    print(f"{'splitter':<10} {'lang':<4} {'P':>6} {'R':>6} {'F1':>6}")
+    for name, splitter in (("lingosum", lingosum_splitter), ("regex", regex_splitter)):
+        tp = fp = fn = 0
+        errors: list[str] = []
+        for paragraphs in documents:
+            text, reference = web_text(paragraphs, join)
+            predicted = splitter(text, "en")
+            gold, found = boundaries(reference), boundaries(predicted)
+            tp, fp, fn = tp + len(gold & found), fp + len(found - gold), fn + len(gold - found)
+            errors.extend(_describe_errors(text, gold, found))
+        print(_row(name, "en", Score(tp, fp, fn)))
+        for line in errors[:show_errors] if name == "lingosum" else []:
+            print(f"    {line}")
 
 
 def has_terminal_punctuation(line: str) -> bool:
@@ -214,7 +260,9 @@ def evaluate(
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation; returns the process exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("ntrex_dir", type=Path, help="the ntrex128 directory")
+    parser.add_argument("ntrex_dir", type=Path, nargs="?", help="the ntrex128 directory")
+    parser.add_argument("--web", type=Path, action="append", default=[], help="CoNLL-U file")
+    parser.add_argument("--web-join", choices=("newline", "space"), default="newline")
     parser.add_argument(
         "--flores",
         type=Path,
@@ -226,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", type=int, default=0, help="print up to N wrong boundaries")
     args = parser.parse_args(argv)
 
+    for path in args.web:
+        evaluate_web(path, args.web_join, args.errors)
+    if args.ntrex_dir is None:
+        return 0
     languages = dict(CORE_LANGUAGES)
     if args.extra:
         languages.update(EXTRA_LANGUAGES)

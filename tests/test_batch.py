@@ -313,3 +313,16 @@ def test_command_reads_stdin(tmp_path: Path, models_toml: Path) -> None:
     assert result.exit_code == 0, result.output
     (record,) = read_records(out)
     assert (record["id"], record["source"], record["status"]) == ("<stdin>", "<stdin>", "ok")
+
+
+def test_a_ctrl_c_wrapped_in_another_error_stops_the_job() -> None:
+    from lingosum.batch.work import isolate
+
+    def call(items: Sequence[int]) -> list[int]:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("profile format error") from interrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        isolate([1, 2, 3], call, lambda item, message: -item)

@@ -164,7 +164,7 @@ def test_auto_falls_back_to_transformers_with_a_notice(
         tiny_models["marian"], backend="auto", device="cpu", notify=notices.append
     )
     assert backend.name == "transformers"
-    assert len(notices) == 1 and "using transformers instead" in notices[0]
+    assert "using transformers instead" in notices[-1]
     with pytest.raises(ModelError, match="conversion cache"):
         load_backend(tiny_models["marian"], backend="ctranslate2", device="cpu")
 

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from lingosum.detect import SAMPLE_CHARS, Detection, detect_language
+from lingosum.detect import SAMPLE_CHARS, Candidate, Detection, detect_language
+from lingosum.errors import InputError
 
 SENTENCES = [
     ("en", "The weather was lovely yesterday, so we walked along the river until sunset."),
@@ -47,6 +48,52 @@ SHORT_TEXTS = [
     ("fr", "Bonjour à tous"),
 ]
 
+# A greeting or thanks in each language: what a chat message or a server's /detect gets.
+GREETINGS = [
+    ("en", "Hello"),
+    ("en", "thank you"),
+    ("az", "Sabahınız xeyir"),
+    ("az", "Çox sağ ol"),
+    ("ka", "გამარჯობა"),
+    ("ru", "Привет"),
+    ("ru", "Спасибо"),
+    ("tr", "Merhaba"),
+    ("tr", "Teşekkür ederim"),
+    ("hy", "Բարև"),
+    ("uk", "Привіт"),
+    ("uk", "Дякую"),
+    ("kk", "Сәлеметсіз бе"),
+    ("kk", "Рахмет"),
+    ("de", "Hallo"),
+    ("de", "Danke"),
+    ("fr", "Bonjour"),
+    ("fr", "Merci beaucoup"),
+]
+
+# Word pairs, many from the pairs detectors confuse most (uk/ru, az/tr, kk/ru, fr/en,
+# de/en, de/nl).
+WORD_PAIRS = [
+    ("uk", "що робити"),
+    ("ru", "что делать"),
+    ("uk", "він каже"),
+    ("ru", "он сказал"),
+    ("uk", "де ти"),
+    ("ru", "где ты"),
+    ("az", "yaxşı adam"),
+    ("tr", "iyi adam"),
+    ("az", "və ya"),
+    ("tr", "bu akşam"),
+    ("kk", "бұл кітап"),
+    ("kk", "мен сені"),
+    ("fr", "les gens"),
+    ("fr", "avec nous"),
+    ("en", "the people"),
+    ("de", "die Leute"),
+    ("de", "nicht gut"),
+    ("de", "ich bin"),
+    ("de", "das Haus"),
+]
+
 # Cases that turn on one rule each.
 RULES = [
     ("az", "Uşaqlar bağçada oynayırdılar."),  # no ə, but q: Azerbaijani, not Turkish
@@ -71,6 +118,89 @@ def test_sentences(language: str, text: str) -> None:
 @pytest.mark.parametrize(("language", "text"), SHORT_TEXTS)
 def test_short_texts(language: str, text: str) -> None:
     assert detect_language(text).language == language
+
+
+@pytest.mark.parametrize(("language", "text"), GREETINGS + WORD_PAIRS)
+def test_greetings_and_word_pairs(language: str, text: str) -> None:
+    assert detect_language(text).language == language
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("і", "uk"), ("à", "fr"), ("и", "ru"), ("ə", "az"), ("la", "fr"), ("ich", "de")],
+)
+def test_short_words_a_language_owns(text: str, language: str) -> None:
+    assert detect_language(text).language == language
+
+
+@pytest.mark.parametrize(
+    ("text", "top"), [("Guten Morgen", 3), ("Добрий вечір", 2), ("bu gün", 5), ("ok then", 1)]
+)
+def test_top_candidates(text: str, top: int) -> None:
+    result = detect_language(text, top=top)
+    assert 1 <= len(result.candidates) <= top
+    assert result.candidates[0] == Candidate(result.language, result.confidence)
+    probabilities = [c.probability for c in result.candidates]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert all(0.0 <= p <= 1.0 for p in probabilities)
+    assert len({c.language for c in result.candidates}) == len(result.candidates)
+
+
+def test_top_defaults_to_one_candidate_and_scripts_give_one() -> None:
+    assert len(detect_language("Guten Morgen").candidates) == 1
+    assert detect_language("გამარჯობა", top=5).candidates == (Candidate("ka", 1.0),)
+    assert detect_language("", top=3).candidates == ()
+
+
+@pytest.mark.parametrize("top", [0, -1])
+def test_top_below_one_is_an_input_error(top: int) -> None:
+    with pytest.raises(InputError, match="top"):
+        detect_language("Hello there", top=top)
+
+
+def test_cli_top_json() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lingosum", "detect", "--top", "3", "--json"],
+        input="Guten Morgen",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    payload = json.loads(result.stdout)
+    assert payload["language"] == "de"
+    languages = [c["language"] for c in payload["candidates"]]
+    assert languages[0] == "de" and 1 <= len(languages) <= 3
+    assert payload["candidates"][0]["probability"] == payload["confidence"]
+
+
+def test_cli_top_text_lists_candidates() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lingosum", "detect", "--top", "2"],
+        input="Добрий вечір",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    assert lines[0][0] == "uk" and 1 <= len(lines) <= 2
+    assert all(0.0 <= float(p) <= 1.0 for _, p in lines)
+
+
+def test_cli_top_zero_is_a_usage_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lingosum", "detect", "--top", "0"],
+        input="Hello there",
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("lingosum: error:") and "top" in result.stderr
+
+
+def test_candidate_is_exported() -> None:
+    import lingosum
+
+    assert lingosum.Candidate is Candidate
 
 
 @pytest.mark.parametrize(("language", "text"), RULES)
@@ -107,12 +237,12 @@ def test_same_answer_every_time() -> None:
 
 def test_answer_does_not_depend_on_call_order() -> None:
     script = (
-        "import json, sys\n"
+        "import dataclasses, json, sys\n"
         "from lingosum.detect import detect_language\n"
         "texts = json.loads(sys.argv[1])\n"
         "if sys.argv[2] == 'reverse':\n"
         "    texts = texts[::-1]\n"
-        "out = {t: list(detect_language(t).__dict__.values()) for t in texts}\n"
+        "out = {t: dataclasses.asdict(detect_language(t, top=3)) for t in texts}\n"
         "print(json.dumps(out, sort_keys=True))\n"
     )
     texts = ["Good morning", "Guten Morgen", "Bonjour à tous", "Merhaba", "Как дела?"]

@@ -57,9 +57,7 @@ def lingosum(*args: str, models: Path | None = None) -> subprocess.CompletedProc
 
 
 def test_summarize_url_reports_the_article(site: str, models_toml: Path) -> None:
-    done = lingosum(
-        "summarize", f"{site}/baku-railway.html", "--json", *FAST, models=models_toml
-    )
+    done = lingosum("summarize", f"{site}/baku-railway.html", "--json", *FAST, models=models_toml)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["document"]["title"]

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from lingosum import hub, modelstore
+from lingosum import hub, modelstore, network
 from lingosum.cli import app
 from lingosum.errors import ModelNotCachedError
 from lingosum.registry import DEFAULT_SUMMARIZERS, DEFAULT_TRANSLATORS, Registry, load_registry
@@ -113,6 +113,9 @@ def fake_hub(
     repos[SUMMARIZER.model] = tiny_models["bart"]
     fake = FakeHub(repos, tmp_path / "staging", huggingface_hub.snapshot_download)
     monkeypatch.setattr(huggingface_hub, "snapshot_download", fake)
+    # The mirror "answers" the probe made before downloads (tests/test_network.py covers
+    # servers that do not).
+    monkeypatch.setattr(network, "probe", lambda url, timeout: network.Probe(url, "", 0, timeout))
 
     def fake_release(url: str, target: Path, expected: str | None, *, quiet: bool) -> None:
         fake.calls.append({"repo_id": next(s.model for s in specs if s.url == url), "url": url})
@@ -183,8 +186,8 @@ def test_every_task_and_pair_is_listed() -> None:
             modelstore.DownloadRequest(tasks=("summarize",), sources=("ru",), targets=("az",)),
             ["Helsinki-NLP/opus-mt-en-az", "Helsinki-NLP/opus-mt-ru-en", SUMMARIZER.model],
         ),
-        (modelstore.DownloadRequest(model="en-ru"), [EN_RU.model]),
-        (modelstore.DownloadRequest(model="some-org/other"), ["some-org/other"]),
+        (modelstore.DownloadRequest(models=("en-ru",)), [EN_RU.model]),
+        (modelstore.DownloadRequest(models=("some-org/other",)), ["some-org/other"]),
     ],
 )
 def test_requested_models(request_: modelstore.DownloadRequest, models: list[str]) -> None:

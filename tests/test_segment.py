@@ -330,6 +330,65 @@ SENTENCE_CASES: list[tuple[str, str, str, list[str]]] = [
     ("spaces", "en", "   ", []),
 ]
 
+# English web text: e-mails, forum posts and reviews (lower-case starts, no space after a
+# full stop, emoticons), and the news cases those rules must leave alone.
+WEB_CASES = [
+    (
+        "lowercase-after-period",
+        "i am going out tonight. they haven't heard from you.",
+        ["i am going out tonight.", "they haven't heard from you."],
+    ),
+    (
+        "lowercase-after-question",
+        "you don't know what that means? where did you grow up? india?",
+        ["you don't know what that means?", "where did you grow up?", "india?"],
+    ),
+    ("lowercase-after-bang", "lol! see you tomorrow", ["lol!", "see you tomorrow"]),
+    (
+        "emoticon-ends",
+        "Iguazu is in Argentina :) Thanks for asking.",
+        ["Iguazu is in Argentina :)", "Thanks for asking."],
+    ),
+    ("emoticon-alone", "Wow!! :-) Best meal ever.", ["Wow!!", ":-)", "Best meal ever."]),
+    (
+        "no-space-after-period",
+        "Great product.The delivery was fast.",
+        ["Great product.", "The delivery was fast."],
+    ),
+    (
+        "line-then-lowercase-starter",
+        "Let me know\nyou don't know what that means?",
+        ["Let me know", "you don't know what that means?"],
+    ),
+    ("ellipsis-lowercase", "It was great...really great.", ["It was great...really great."]),
+    ("quoted-question", '"Why?" she asked.', ['"Why?" she asked.']),
+    ("attributed-question", "Why? she asked him.", ["Why? she asked him."]),
+    (
+        "etc-lowercase",
+        "We bought pens, paper, etc. and then left.",
+        ["We bought pens, paper, etc. and then left."],
+    ),
+    ("pm-lowercase", "Meet at 5 p.m. and bring food.", ["Meet at 5 p.m. and bring food."]),
+    ("name-lowercase", "I met Mr. smith there.", ["I met Mr. smith there."]),
+    ("lowercase-non-starter", "He paid $5. more later", ["He paid $5. more later"]),
+    ("hard-wrap-kept", "Line one\nline two.", ["Line one line two."]),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [case[1:] for case in WEB_CASES], ids=[case[0] for case in WEB_CASES]
+)
+def test_split_web_text(text: str, expected: list[str]) -> None:
+    assert split_sentences(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("az", "Xeyr.Xeyr dedi."), ("ru", "Почему? спросил он."), ("de", "gut. und dann")],
+)
+def test_web_rules_are_english_only(language: str, text: str) -> None:
+    assert split_sentences(text, language) == [text]
+
 
 @pytest.mark.parametrize(
     ("language", "text", "expected"),

@@ -43,7 +43,9 @@ class LiveServer:
         self.server = uvicorn.Server(
             uvicorn.Config(create_app(engine, config), log_level="warning", lifespan="on")
         )
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]})
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:
@@ -128,6 +130,16 @@ def test_same_source_and_target_come_back_unchanged_in_order(server: LiveServer)
     assert body == {"translatedText": texts}
 
 
+def test_blank_texts_of_a_list_come_back_blank(server: LiveServer) -> None:
+    texts = ["Hello there, friends.", "  ", "The second one."]
+    body = server.post("/translate", json={"q": texts, "source": "auto", "target": "ru"}).json()
+    out = body["translatedText"]
+    assert out[1] == "  " and out[0].strip() and out[2].strip()
+    assert body["detectedLanguage"][1] == {"confidence": 0.0, "language": "und"}
+    blank = server.post("/translate", json={"q": ["", " "], "source": "en", "target": "ru"})
+    assert blank.status_code == 400 and "missing q" in blank.json()["error"]
+
+
 def test_alternatives_come_from_the_n_best(server: LiveServer) -> None:
     form = {"q": ENGLISH, "source": "en", "target": "ru", "alternatives": "2"}
     body = server.post("/translate", data=form).json()
@@ -135,15 +147,20 @@ def test_alternatives_come_from_the_n_best(server: LiveServer) -> None:
     assert len(body["alternatives"]) == 2 and all(isinstance(a, str) for a in body["alternatives"])
 
 
-def test_html_keeps_the_markup(server: LiveServer) -> None:
+def test_html_keeps_the_markup_and_batches_documents(server: LiveServer, engine: Engine) -> None:
     html = '<p>The ministers met in <a href="https://example.org/baku">Baku</a> today.</p>'
+    second = "<ul><li>First <b>point</b> of the talks.</li><li>Second point.</li></ul>"
+    before = _model_calls(engine)
     body = server.post(
-        "/translate", json={"q": [html], "source": "auto", "target": "ru", "format": "html"}
+        "/translate",
+        json={"q": [html, second], "source": "auto", "target": "ru", "format": "html"},
     ).json()
-    out = body["translatedText"][0]
-    assert out.startswith("<p>") and out.endswith("</p>")
-    assert '<a href="https://example.org/baku">' in out
-    assert body["detectedLanguage"][0]["language"] == "en"
+    first, other = body["translatedText"]
+    assert first.startswith("<p>") and first.endswith("</p>")
+    assert '<a href="https://example.org/baku">' in first
+    assert other.startswith("<ul><li>") and other.count("<li>") == 2 and "<b>" in other
+    assert [d["language"] for d in body["detectedLanguage"]] == ["en", "en"]
+    assert _model_calls(engine) - before == 1  # both documents' blocks in one model call
 
 
 def test_summarize_into_several_languages(server: LiveServer) -> None:
@@ -344,6 +361,8 @@ def test_web_page_translates_and_summarizes(
         browser, lambda d: d.find_element(By.ID, "output").text.strip() not in ("", translated)
     )
     assert browser.find_element(By.ID, "error").get_attribute("hidden") is not None
+    browser.find_element(By.ID, "copy").click()
+    _wait_for(browser, lambda d: d.find_element(By.ID, "status").text == "Copied.")
     _screenshot(browser, tmp_path, "serve-page.png")
 
     browser.find_element(By.ID, "input").send_keys("x" * 300)  # over the 300-character limit

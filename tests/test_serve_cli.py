@@ -40,7 +40,8 @@ def _lines(stream: object) -> queue.Queue[str]:
     return lines
 
 
-def _address(lines: queue.Queue[str], seconds: float = 60) -> str:
+def _address(lines: queue.Queue[str], seen: list[str], seconds: float = 90) -> str:
+    """The server's URL from its "serving on" line; the lines before it go to ``seen``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -49,14 +50,32 @@ def _address(lines: queue.Queue[str], seconds: float = 60) -> str:
             continue
         if line.startswith(SERVING):
             return line[len(SERVING) :].split()[0].rstrip("/")
-    raise AssertionError("the server did not say where it listens")
+        seen.append(line)
+    raise AssertionError(f"the server did not say where it listens: {seen}")
 
 
-def test_sigterm_lets_the_request_in_flight_finish(models_toml: Path) -> None:
+def _every_route_tiny(path: Path, models: dict[str, Path]) -> Path:
+    """A models file sending every default route, not only the usual ones, to tiny models."""
+    from lingosum.registry import DEFAULT_TRANSLATORS
+
+    lines = ["[translator]"]
+    lines += [f'"{key}" = "{models["marian"]}"' for key in DEFAULT_TRANSLATORS if key != "en-ka"]
+    lines.append(f'"en-ka" = {{ model = "{models["marian_multi"]}", target_token = ">>kat<<" }}')
+    lines += ["[summarizer]", f'"en" = "{models["bart"]}"']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_preload_then_sigterm_lets_the_request_in_flight_finish(
+    tmp_path: Path, tiny_models: dict[str, Path]
+) -> None:
     # The batching window keeps the request in flight for 1.5 s: SIGTERM lands inside it.
-    process = _serve(models_toml, "--port", "0", "--batch-window-ms", "1500", "--req-limit", "0")
+    models = _every_route_tiny(tmp_path / "models.toml", tiny_models)
+    process = _serve(models, "--port", "0", "--batch-window-ms", "1500", "--preload")
     try:
-        url = _address(_lines(process.stderr))
+        before: list[str] = []
+        url = _address(_lines(process.stderr), before)
+        assert "lingosum: 3 models loaded\n" in before
         answers: list[httpx.Response] = []
         body = {"q": "The ministers met in Baku.", "source": "en", "target": "ru"}
         sender = threading.Thread(
@@ -93,6 +112,16 @@ def test_a_taken_port_is_one_line_and_status_2(models_toml: Path) -> None:
     assert done.stderr.strip() == (
         f"lingosum: error: cannot listen on 127.0.0.1:{port}: Address already in use"
     )
+
+
+def test_preload_stops_at_a_missing_model(models_toml: Path) -> None:
+    # The tiny models file leaves tr-en and others on their Hub ids, which offline mode
+    # cannot fetch: --preload must say so before loading anything, in one line, status 3.
+    done = _run(models_toml, "--port", "0", "--preload")
+    assert done.returncode == 3
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lingosum: error: ")
+    assert "Helsinki-NLP/opus-mt-" in lines[0] and "lingosum models download" in lines[0]
 
 
 @pytest.mark.parametrize(

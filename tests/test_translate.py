@@ -3,6 +3,9 @@ segmentation, batching and paragraph structure. Model output is noise; structure
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,7 +14,7 @@ import pytest
 from lingosum.backends import load_backend
 from lingosum.backends.base import Backend, GenerationOptions
 from lingosum.engine import Engine
-from lingosum.errors import InputError, ModelError
+from lingosum.errors import ConfigError, InputError, ModelError
 from lingosum.registry import ModelSpec
 from lingosum.settings import Settings
 from lingosum.translate import TranslateOptions, translate
@@ -175,3 +178,28 @@ def test_reassemble(outputs: list[str], layouts: list, expected: list[str]) -> N
 def test_reassemble_rejects_mismatched_layout() -> None:
     with pytest.raises(ValueError):
         reassemble(["A", "B"], [[[1]]])
+
+
+def test_a_route_with_a_weak_published_score_warns(models_toml: Path) -> None:
+    toml = models_toml
+    text = toml.read_text(encoding="utf-8")
+    weak = text.replace('">>kat<<" }', '">>kat<<", chrf = 0.216 }')
+    toml.write_text(weak, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "lingosum", "translate", "--to", "ka,ru", "--from", "en",
+         "--json", "--beams", "1", "--backend", "transformers", "--models", str(toml)],
+        input="The ministers met in Baku.", capture_output=True, text=True, timeout=300,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    ka, ru = (json.loads(line) for line in done.stdout.splitlines())
+    assert any("0.22" in w and "gist" in w for w in ka["warnings"])
+    assert ru["warnings"] == []
+    assert "gist" in done.stderr  # and on the terminal
+
+
+def test_chrf_in_a_models_file_must_be_a_fraction(tmp_path: Path) -> None:
+    toml = tmp_path / "bad.toml"
+    toml.write_text('[translator]\n"en-ka" = { model = "a/b", chrf = 21.6 }\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="chrf must be a number from 0 to 1"):
+        Settings(models_file=toml).registry()

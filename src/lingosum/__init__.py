@@ -13,7 +13,7 @@ from __future__ import annotations
 # and ``from lingosum.summarize import Summary`` keep working through ``sys.modules``.
 import lingosum.summarize
 import lingosum.translate  # noqa: F401
-from lingosum.detect import Detection, detect_language
+from lingosum.detect import Candidate, Detection, detect_language
 from lingosum.errors import LingosumError
 from lingosum.settings import ModelUse, Settings
 from lingosum.summarize.engine import SummarizeOptions, Summary, summarize, summarize_batch
@@ -22,6 +22,7 @@ from lingosum.translate.engine import TranslateOptions, Translation, translate, 
 __version__ = "1.0.0"
 
 __all__ = [
+    "Candidate",
     "Detection",
     "LingosumError",
     "ModelUse",

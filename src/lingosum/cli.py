@@ -173,13 +173,18 @@ def emit(
 @app.command()
 def detect(
     file: FileArg = "-",
+    top: Annotated[
+        int, typer.Option("--top", help="Show the N likeliest languages with probabilities.")
+    ] = 1,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Say which language a text is written in."""
     from lingosum.detect import detect_language
 
-    result = detect_language(read(file, quiet))
+    text = read(file, quiet)
+    result = run(lambda: detect_language(text, top=top))
+    candidates = [{"language": c.language, "probability": c.probability} for c in result.candidates]
     if as_json:
         typer.echo(
             json.dumps(
@@ -187,9 +192,13 @@ def detect(
                     "language": result.language,
                     "confidence": round(result.confidence, 4),
                     "reason": result.reason,
+                    "candidates": candidates,
                 }
             )
         )
+    elif top > 1 and candidates:
+        for candidate in result.candidates:
+            typer.echo(f"{candidate.language}\t{candidate.probability:.2f}")
     else:
         typer.echo(f"{result.language}\t{result.confidence:.2f}")
     if result.language == "und":
@@ -228,9 +237,7 @@ def summarize(
         document = read_document(file, input_format, offline, quiet, max_chars)
         options = SummarizeOptions(length, beams, translation=TranslateOptions(num_beams=beams))
         results = run(
-            lambda: summarize_source(
-                engine, document, targets, language=source, options=options
-            )
+            lambda: summarize_source(engine, document, targets, language=source, options=options)
         )
     emit(results, as_json, output, quiet, document.metadata())
 
@@ -262,9 +269,7 @@ def translate(
         document = read_document(file, input_format, offline, quiet, max_chars)
         options = TranslateOptions(num_beams=beams)
         results = run(
-            lambda: translate_source(
-                engine, document, targets, language=source, options=options
-            )
+            lambda: translate_source(engine, document, targets, language=source, options=options)
         )
     emit(results, as_json, output, quiet, document.metadata())
 

@@ -241,13 +241,22 @@ def _stdout_error(error: OSError | UnicodeEncodeError) -> int:
             f"standard output ({encoding}) cannot encode the text; set "
             "PYTHONIOENCODING=utf-8, or write to a file with -o"
         )
-    elif _stdout_broken():
+    elif _is_stream_write_error(error) or _stdout_broken():
         message = f"cannot write to standard output: {error.strerror or error}"
     else:
         raise error
     _silence_stdout()
     typer.echo(f"lingosum: error: {message}", err=True)
     return 1
+
+
+def _is_stream_write_error(error: OSError) -> bool:
+    """A write error with no file name: the library turns its own file errors into
+    LingosumErrors, so a bare one like this comes from printing (click writes through)."""
+    import errno
+
+    lost = {errno.ENOSPC, errno.EFBIG, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)}
+    return error.filename is None and error.errno in lost
 
 
 def _stdout_broken() -> bool:

@@ -43,7 +43,10 @@ FormatOpt = Annotated[
 ]
 ResumeOpt = Annotated[
     bool,
-    typer.Option(help="Continue an interrupted job: skip documents already in OUTPUT."),
+    typer.Option(
+        help="Continue an interrupted job: skip pairs OUTPUT holds for the same text; redo "
+        "texts that changed; refuse an OUTPUT made with other options or models."
+    ),
 ]
 RetryOpt = Annotated[
     bool,
@@ -81,7 +84,46 @@ GlobOpt = Annotated[
 ]
 FieldOpt = Annotated[str, typer.Option(help="Key or column holding the text (tables).")]
 IdFieldOpt = Annotated[
-    str, typer.Option(help="Key or column holding the id (tables); default: FILE#LINE.")
+    str,
+    typer.Option(
+        help="Key or column holding the id (tables; ids must be unique); "
+        "rows without one get FILE#<hash of the text>."
+    ),
+]
+
+
+ExecutorOpt = Annotated[
+    str,
+    typer.Option(
+        help="local (this process) or ray (the actors of a Ray cluster; "
+        "pip install 'lingosum[ray]'). Same inputs, output and --resume either way."
+    ),
+]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="With --executor ray: the cluster, auto or HOST:PORT (default: $RAY_ADDRESS, "
+        "else a cluster started on this machine, else a new local one).",
+        show_default=False,
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="With --executor ray: worker actors, each loading the models once and "
+        "running --jobs threads (0 means 1).  [default: 1]",
+        show_default=False,
+    ),
+]
+GpusOpt = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        help="With --executor ray: GPUs per worker (0.5 puts two workers on one GPU).  "
+        "[default: 0]",
+        show_default=False,
+    ),
 ]
 
 
@@ -115,6 +157,10 @@ def batch(
     models: ModelsOpt = None,
     offline: OfflineOpt = False,
     quiet: QuietOpt = False,
+    executor: ExecutorOpt = "local",
+    address: AddressOpt = None,
+    workers: WorkersOpt = None,
+    gpus_per_worker: GpusOpt = None,
 ) -> None:
     """Summarize or translate many documents into several languages, resumably.
 
@@ -122,7 +168,7 @@ def batch(
     Exit status: 0 all succeeded; 1 some failed (recorded, with the reason);
     2 usage error; 3 a model is missing; 130 interrupted (rerun with --resume).
     """
-    from lingosum.batch import BatchOptions, InputOptions, OutputMode, run_batch
+    from lingosum.batch import BatchOptions, InputOptions, OutputMode
     from lingosum.batch.progress import describe_report, progress_hooks
 
     translation, summary = _decoding(beams, length, model_batch)
@@ -147,12 +193,39 @@ def batch(
     settings = settings_from(models, offline, device, backend, compute_type)
     try:
         with progress_hooks(quiet) as hooks:
-            report = run(lambda: run_batch(inputs, options, settings=settings, hooks=hooks))
+            cluster = (executor, address, workers, gpus_per_worker)
+            report, lines = run(lambda: _execute(cluster, inputs, options, settings, hooks))
     except KeyboardInterrupt:  # lingosum.cli_base.run_app prints the one line, with this hint
         raise Interrupted("rerun with --resume to finish") from None
     if not quiet:
-        typer.echo(f"lingosum batch: {describe_report(report)}", err=True)
+        for line in [describe_report(report), *lines]:
+            typer.echo(f"lingosum batch: {line}", err=True)
     raise typer.Exit(0 if report.success else 1)
+
+
+def _execute(
+    cluster: tuple[str, str | None, int | None, float | None],
+    inputs: list[str],
+    options: Any,
+    settings: Any,
+    hooks: Any,
+) -> tuple[Any, list[str]]:
+    """Run the job on the chosen executor: its report, and a line per Ray worker."""
+    from lingosum.batch import run_batch
+    from lingosum.errors import ConfigError
+
+    executor, address, workers, gpus = cluster
+    if executor == "local":
+        if address is not None or workers is not None or gpus is not None:
+            raise ConfigError("--address, --workers and --gpus-per-worker need --executor ray")
+        return run_batch(inputs, options, settings=settings, hooks=hooks), []
+    if executor != "ray":
+        raise ConfigError(f"unknown executor {executor!r}; choose from local, ray")
+    from lingosum.batch.distributed import RayOptions, describe_workers, run_ray_batch
+
+    where = RayOptions(address, workers or 1, gpus or 0.0)
+    result = run_ray_batch(inputs, options, where, settings=settings, hooks=hooks)
+    return result.batch, describe_workers(result.workers)
 
 
 def _decoding(beams: int, length: str, model_batch: int) -> tuple[Any, Any]:

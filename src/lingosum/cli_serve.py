@@ -42,6 +42,7 @@ ReqLimitOpt = Annotated[
     int, typer.Option(help="Requests per minute per client address (0 = no limit).")
 ]
 TimeoutOpt = Annotated[float, typer.Option(help="Seconds before a request is answered 504.")]
+MaxTokensOpt = Annotated[int, typer.Option(help="Most tokens generated per translated sentence.")]
 PreloadOpt = Annotated[bool, typer.Option(help="Load every model before serving.")]
 
 
@@ -58,6 +59,7 @@ def serve(
     req_limit: ReqLimitOpt = 300,
     timeout: TimeoutOpt = 60.0,
     beams: BeamsOpt = 4,
+    max_tokens: MaxTokensOpt = 512,
     preload: PreloadOpt = False,
     device: DeviceOpt = "auto",
     backend: BackendOpt = "auto",
@@ -87,6 +89,7 @@ def serve(
             req_limit=req_limit,
             timeout_s=timeout,
             beams=beams,
+            max_tokens=max_tokens,
         ).check()
     )
     with engine_from(models, offline, device, backend, compute_type, quiet) as engine:

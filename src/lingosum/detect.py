@@ -9,22 +9,24 @@ langdetect and puts cheap, explainable rules in front of it:
    as a page.
 2. Letters are counted per Unicode script and the script with the most letters wins, so a
    Georgian article quoting English names is Georgian. Letters of other scripts are blanked
-   before anything else looks at the text. Fewer than :data:`MIN_LETTERS` letters: ``und``.
+   before anything else looks at the text.
 3. A script used by one language names it: Georgian ka, Armenian hy, Greek el, Hebrew he...
-4. Cyrillic: Kazakh letters (ә ғ қ ң ө ұ ү һ) make kk; Serbian ђ ћ make sr; Macedonian ѓ ќ
-   ѕ make mk; Belarusian ў with і makes be; і together with ы/э/ё (Ukrainian has no ы,
-   Russian no і) makes kk; otherwise Ukrainian і ї є ґ against Russian ы э ё decide. Text
-   without any of these letters goes to the n-gram scorer (ru, uk, bg, mk). Kazakh function
-   words (мен, ол, деп...) or spellings Russian never uses (жы, шы) can still make it kk.
-5. Latin: ə makes az. Text of fewer than :data:`SHORT_TEXT_LETTERS` letters, and Cyrillic
-   text the letters leave open, go to the word scorer of :mod:`lingosum.shorttext` (word
-   frequencies of 10 Latin and 5 Cyrillic languages, alphabets, n-grams for unseen words);
-   longer Latin text goes to langdetect, a fresh detector per call from a factory seeded
-   with 0; so do Arabic, Devanagari and Han. When langdetect says Turkish, Azerbaijani
-   evidence (ə; q and x; final -ib/-ub; Azerbaijani-only words) is weighed against
-   Turkish evidence (-iyor, Turkish-only words).
-6. Short Cyrillic text skips the letter rules of step 4: the word scorer knows which
-   alphabet has which letter and also which words each language uses.
+4. Text of fewer than :data:`SHORT_TEXT_LETTERS` letters in Latin or Cyrillic script goes
+   to the word scorer of :mod:`lingosum.shorttext`: word frequencies of 10 Latin and 5
+   Cyrillic languages, their alphabets, and n-gram profiles for unseen words. Only Serbian
+   ђ ћ and Belarusian ў with і, languages it has no table for, are decided before it.
+   Fewer than :data:`MIN_LETTERS` letters are ``und`` unless the script names the language
+   or the scorer is sure (:data:`FEW_LETTERS_MIN_PROBABILITY`).
+5. Longer Cyrillic: Kazakh letters (ә ғ қ ң ө ұ ү һ) make kk; Serbian ђ ћ make sr;
+   Macedonian ѓ ќ ѕ make mk; Belarusian ў with і makes be; і together with ы/э/ё
+   (Ukrainian has no ы, Russian no і) makes kk; otherwise Ukrainian і ї є ґ against
+   Russian ы э ё decide. Text without any of these letters goes to the word scorer.
+   Kazakh function words (мен, ол, деп...) or spellings Russian never uses (жы, шы) can
+   still make it kk.
+6. Longer Latin: ə makes az; otherwise langdetect, a fresh detector per call from a factory
+   seeded with 0; so do Arabic, Devanagari and Han. When langdetect says Turkish,
+   Azerbaijani evidence (ə; q and x; final -ib/-ub; Azerbaijani-only words) is weighed
+   against Turkish evidence (-iyor, Turkish-only words).
 
 Every answer carries its candidates with probabilities, best first (``top`` of them).
 The answer is a pure function of the text: the same input gives the same
@@ -48,7 +50,7 @@ UNDETERMINED = "und"
 MIN_LETTERS = 3
 """Fewer letters than this is ``und`` unless the script names the language or the word is
 one that a single language clearly owns (``в`` is Russian, ``ok`` belongs to no one)."""
-FEW_LETTERS_MIN_PROBABILITY = (0.0, 0.6, 0.35)
+FEW_LETTERS_MIN_PROBABILITY = (0.0, 0.75, 0.45)
 """How sure the word scorer must be to name the language of one letter (``в``, ``à``)
 and of two (``la``); one letter is a word of more languages ("a", "i", "o")."""
 SHORT_TEXT_LETTERS = 60
@@ -120,6 +122,8 @@ _SCRIPTS: Mapping[str, tuple[str | None, tuple[tuple[int, int], ...]]] = {
     "Kana": ("ja", ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))),
 }
 _KAZAKH_LETTERS = frozenset("әғқңөұүһ")
+_CYRILLIC_WITHOUT_TABLE = frozenset(("sr", "be"))
+"""Named by their letters alone: the word scorer has no table for them."""
 _UKRAINIAN_LETTERS = frozenset("іїєґ")
 _RUSSIAN_LETTERS = frozenset("ыэё")
 _LETTER_MIN_SHARE = 0.01
@@ -261,7 +265,7 @@ def _judge_latin(text: str) -> Ranked:
     counts = _letter_counts(lowered)
     letters = sum(counts.values())
     if letters < SHORT_TEXT_LETTERS:
-        return _rank_words(lowered, "Latin")
+        return _rank_words(text, "Latin")
     if counts["ə"] >= _LETTER_MIN_SHARE * letters:
         return [("az", 0.99)]
     ranked = _langdetect(text)
@@ -276,17 +280,19 @@ def _judge_cyrillic(text: str) -> Ranked:
     Kazakh words may overrule either."""
     lowered = _lower(text)
     counts = _letter_counts(lowered)
-    if sum(counts.values()) < SHORT_TEXT_LETTERS:
-        return _rank_words(lowered, "Cyrillic")
     marked = _cyrillic_by_letters(counts)
-    ranked = [(marked, 0.99)] if marked else _rank_words(lowered, "Cyrillic")
+    if marked in _CYRILLIC_WITHOUT_TABLE:
+        return [(marked, 0.99)]
+    if sum(counts.values()) < SHORT_TEXT_LETTERS:
+        return _rank_words(text, "Cyrillic")
+    ranked = [(marked, 0.99)] if marked else _rank_words(text, "Cyrillic")
     variant = _kazakh_variant(lowered, ranked[0][0], _word_hits(lowered))
     return [(variant, ranked[0][1]), *ranked[1:]] if variant != ranked[0][0] else ranked
 
 
-def _rank_words(lowered: str, script: str) -> Ranked:
-    """The word scorer's ranking of the first :data:`_RANK_WORDS` words."""
-    words = shorttext.tokens(lowered)[:_RANK_WORDS]
+def _rank_words(text: str, script: str) -> Ranked:
+    """The word scorer's ranking of the first :data:`_RANK_WORDS` words of ``text``."""
+    words = shorttext.tokens(text.translate(_PLAIN))[:_RANK_WORDS]
     if not words:
         return []
     return shorttext.rank_words(words, script)

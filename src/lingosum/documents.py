@@ -84,8 +84,8 @@ def read_source(
         fmt = resolve_format(fetched.final_url, fetched.content_type, fetched.text, input_format)
         if fmt != "html":
             return Source(fetched.text, fmt, name, warnings=fetched.warnings)
-        article = extract_article(fetched.text, url=fetched.final_url)
-        return Source(article.text, "text", name, article, fetched.warnings)
+        page = extract_article(fetched.text, url=fetched.final_url)
+        return Source(page.text, "text", name, page, fetched.warnings)
     read = read_input(name, max_chars=max_chars)
     fmt = resolve_format(None if name == "-" else name, None, read.text, input_format)
     article = extract_article(read.text) if fmt == "html" else None
@@ -123,26 +123,35 @@ def translate_source(
     """
     if source.format == "text":
         return engine.translate_many([source.text], targets, sources=[language], options=options)[0]
-    from lingosum.markup import translate_html, translate_markdown
-
-    rebuild = translate_html if source.format == "html" else translate_markdown
     plain = markdown_text(source.raw) if source.format == "markdown" else source.text
     detected = engine.source_language(plain, language)
-    results = []
-    for target in targets:
-        used: list[Translation] = []
+    return [_translate_markup(engine, source, target, detected, options) for target in targets]
 
-        def translate(pieces: Sequence[str], target: str = target) -> list[str]:
-            rows = engine.translate_many(
-                pieces, [target], sources=[detected] * len(pieces), options=options
-            )
-            used.extend(row[0] for row in rows[:1])
-            return [row[0].text for row in rows]
 
-        text = rebuild(source.raw, translate)
-        first = used[0] if used else Translation("", detected, target)
-        results.append(replace(first, text=text, alternatives=()))
-    return results
+def _translate_markup(
+    engine: Engine,
+    source: Source,
+    target: str,
+    language: str,
+    options: TranslateOptions | None,
+) -> Translation:
+    """One HTML or Markdown document into ``target``: its text pieces go to the engine in
+    one call (they are fragments, too short to detect: ``language`` is given)."""
+    from lingosum.markup import translate_html, translate_markdown
+
+    used: list[Translation] = []
+
+    def translate(pieces: Sequence[str]) -> list[str]:
+        rows = engine.translate_many(
+            pieces, [target], sources=[language] * len(pieces), options=options
+        )
+        used.extend(row[0] for row in rows[:1])
+        return [row[0].text for row in rows]
+
+    rebuild = translate_html if source.format == "html" else translate_markdown
+    text = rebuild(source.raw, translate)
+    first = used[0] if used else Translation("", language, target)
+    return replace(first, text=text, alternatives=())
 
 
 def summarize_source(

@@ -289,7 +289,7 @@ class Engine:
                     route = routes[(lang, code)]
                     outputs, uses = self._run_route(docs, lang, route, options, memo)
                     for i, hypotheses in zip(indices, outputs, strict=True):
-                        results[i].append(_translation(hypotheses, lang, code, uses))
+                        results[i].append(_translation(hypotheses, lang, code, uses, route))
             return results
 
     def _run_route(
@@ -374,8 +374,10 @@ class Engine:
                         summaries, reader, route, options.translation, memo
                     )
                     for i, hypotheses in zip(indices, outputs, strict=True):
-                        done = condensed[i]
-                        results[i].append(done.summary(hypotheses[0], languages[i], code, uses))
+                        legs = self.registry.summary_legs(languages[i], code)
+                        done = condensed[i].summary(hypotheses[0], languages[i], code, uses)
+                        warned = (*done.warnings, *route_warnings(legs))
+                        results[i].append(replace(done, warnings=warned))
             return results
 
     def _condense_all(
@@ -422,11 +424,25 @@ class _Condensed:
 
 
 def _translation(
-    hypotheses: Sequence[str], source: str, target: str, uses: Sequence[ModelUse]
+    hypotheses: Sequence[str],
+    source: str,
+    target: str,
+    uses: Sequence[ModelUse],
+    route: Sequence[ModelSpec],
 ) -> Translation:
     return Translation(
-        hypotheses[0], source, target, tuple(uses), alternatives=tuple(hypotheses[1:])
+        hypotheses[0],
+        source,
+        target,
+        tuple(uses),
+        warnings=route_warnings(route),
+        alternatives=tuple(hypotheses[1:]),
     )
+
+
+def route_warnings(route: Sequence[ModelSpec]) -> tuple[str, ...]:
+    """The cautions a route's results carry (a model with a weak published score)."""
+    return tuple(spec.warning for spec in route if spec.warning)
 
 
 _defaults: dict[tuple[Settings, str], Engine] = {}

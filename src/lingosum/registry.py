@@ -7,12 +7,10 @@ when one exists, else two legs that pivot through English.
 from __future__ import annotations
 
 import os
-import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from lingosum.errors import ConfigError, UnsupportedLanguageError
 
@@ -25,6 +23,8 @@ TARGET_LANGUAGES = ("az", "ka", "ru", "en")
 PIVOT = "en"
 MANY_TO_ENGLISH = "mul-en"
 MODELS_ENV = "LINGOSUM_MODELS"
+# Below this published chrF (0-1 scale) a route's results carry a warning.
+WEAK_CHRF = 0.30
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,18 @@ class ModelSpec:
     overridden_by: str | None = None
     url: str | None = None
     sha256: str | None = None
+    chrf: float | None = None
+
+    @property
+    def warning(self) -> str | None:
+        """A caution for results of a model whose lowest published chrF is below
+        ``WEAK_CHRF``: output to be read as a gist."""
+        if self.chrf is None or self.chrf >= WEAK_CHRF:
+            return None
+        return (
+            f"{self.key} uses {self.model}, whose published chrF is {self.chrf:.2f} (below "
+            f"{WEAK_CHRF:.2f}): read the output as a gist, not as a translation"
+        )
 
     @property
     def is_release(self) -> bool:
@@ -84,12 +96,25 @@ class ModelSpec:
 
 
 def _t(
-    key: str, model: str, revision: str, license: str, score: str, token: str | None = None
+    key: str,
+    model: str,
+    revision: str,
+    license: str,
+    score: str,
+    token: str | None = None,
+    chrf: float | None = None,
 ) -> ModelSpec:
-    return ModelSpec("translator", key, model, revision, token, license, score)
+    return ModelSpec("translator", key, model, revision, token, license, score, chrf=chrf)
 
 
-def _r(key: str, release: str, license: str, score: str, token: str | None = None) -> ModelSpec:
+def _r(
+    key: str,
+    release: str,
+    license: str,
+    score: str,
+    token: str | None = None,
+    chrf: float | None = None,
+) -> ModelSpec:
     """A native OPUS-MT release in the Tatoeba-MT-models storage, e.g. ``ccs-ccs/opus...``.
 
     No sha256 is given: these archives could not be downloaded where the table was written,
@@ -97,7 +122,15 @@ def _r(key: str, release: str, license: str, score: str, token: str | None = Non
     """
     name = f"Tatoeba-MT-models/{release}"
     return ModelSpec(
-        "translator", key, name, None, token, license, score, url=f"{RELEASE_STORE}/{release}.zip"
+        "translator",
+        key,
+        name,
+        None,
+        token,
+        license,
+        score,
+        url=f"{RELEASE_STORE}/{release}.zip",
+        chrf=chrf,
     )
 
 
@@ -117,6 +150,7 @@ DEFAULT_TRANSLATORS: dict[str, ModelSpec] = {
             "Apache-2.0",
             "BLEU 27.1 newstest2019, 48.4 Tatoeba; chrF 0.661 Tatoeba v2021-08-07, "
             "0.534 newstest2019; FLORES-200/NTREX-128 not published",
+            chrf=0.534,
         ),
         _t(
             "en-az",
@@ -125,6 +159,7 @@ DEFAULT_TRANSLATORS: dict[str, ModelSpec] = {
             "Apache-2.0",
             "BLEU 18.6 Tatoeba eng-aze; chrF 0.477 Tatoeba v2021-08-07; "
             "FLORES-200/NTREX-128 not published",
+            chrf=0.477,
         ),
         _r(
             "en-ka",
@@ -132,6 +167,7 @@ DEFAULT_TRANSLATORS: dict[str, ModelSpec] = {
             "CC-BY-4.0",
             "chrF 0.415 FLORES-200 devtest, 0.401 NTREX-128, 0.301 Tatoeba v2021-08-07",
             ">>kat<<",
+            chrf=0.301,
         ),
         _t(
             "ru-en",
@@ -140,6 +176,7 @@ DEFAULT_TRANSLATORS: dict[str, ModelSpec] = {
             "CC-BY-4.0",
             "BLEU 31.4 newstest2019, 61.1 Tatoeba; chrF 0.718 Tatoeba v2021-08-07; "
             "FLORES-200/NTREX-128 not published",
+            chrf=0.718,
         ),
         _t(
             "az-en",
@@ -147,12 +184,14 @@ DEFAULT_TRANSLATORS: dict[str, ModelSpec] = {
             "e1cd7fd0daa6b9ce0130d51215c2b7b4a9c1c052",
             "Apache-2.0",
             "BLEU 31.9 Tatoeba; chrF 0.488 Tatoeba v2021-08-07; FLORES-200/NTREX-128 not published",
+            chrf=0.488,
         ),
         _r(
             "ka-en",
             "ccs-eng/opus4m+btTCv20210807-2021-09-30",
             "CC-BY-4.0",
             "chrF 0.501 FLORES-200 devtest, 0.484 NTREX-128, 0.644 Tatoeba v2021-08-07",
+            chrf=0.484,
         ),
         _t(
             "hy-en",
@@ -312,176 +351,24 @@ def parse_targets(value: str, registry: Registry) -> list[str]:
 
 
 def load_registry(models_file: Path | str | None = None) -> Registry:
-    """The registry with the overrides from ``models_file`` (or ``$LINGOSUM_MODELS``) applied.
+    """The registry with the overrides from ``models_file`` (or ``$LINGOSUM_MODELS``) applied
+    (see :mod:`lingosum.models_file`).
 
     Raises:
         ConfigError: the file is missing, not TOML, or has an unknown table or bad entry.
     """
+    from lingosum.models_file import read_models_file
+
     path_text = str(models_file) if models_file else os.environ.get(MODELS_ENV, "")
     if not path_text:
         return Registry()
-    path = Path(path_text).expanduser()
-    data = _read_toml(path)
-    unknown = set(data) - {"translator", "summarizer"}
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown table(s) {', '.join(sorted(unknown))}; "
-            "use [translator] and [summarizer]"
-        )
-    translators = dict(DEFAULT_TRANSLATORS)
-    summarizers = dict(DEFAULT_SUMMARIZERS)
-    for task, table in (("translator", translators), ("summarizer", summarizers)):
-        for key, entry in _table(data, task, path).items():
-            table[key] = _override(task, key, entry, path)  # type: ignore[arg-type]
-    return Registry(translators, summarizers)
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python 3.10 only
-        import tomli as tomllib
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"models file not found: {path}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(
-            f"models file {path} is not UTF-8 text (TOML files must be UTF-8); convert it, "
-            "e.g. with: iconv -f LATIN1 -t UTF-8"
-        ) from None
-    except IsADirectoryError:
-        raise ConfigError(f"models file {path} is a directory; give a .toml file") from None
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        reason = getattr(error, "strerror", None) or error
-        raise ConfigError(f"cannot read models file {path}: {reason}") from None
-
-
-def _table(data: dict[str, Any], task: str, path: Path) -> dict[str, Any]:
-    table = data.get(task, {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [{task}] must be a table")
-    return table
-
-
-def _override(task: Task, key: str, entry: Any, path: Path) -> ModelSpec:
-    if isinstance(entry, str):
-        entry = {"model": entry}
-    if isinstance(entry, dict) and "url" in entry:
-        return _release_override(task, key, entry, path)
-    if not isinstance(entry, dict) or not isinstance(entry.get("model"), str):
-        raise ConfigError(
-            f'{path}: [{task}] "{key}" must be a model id or path, '
-            'or a table with model = "..." (and optional revision, target_token), '
-            'or url = "...zip" for a native OPUS-MT release'
-        )
-    _check_key(task, key, path)
-    extra = set(entry) - {"model", "revision", "target_token", "license", "score"}
-    if extra:
-        raise ConfigError(f'{path}: [{task}] "{key}": unknown field(s) {", ".join(sorted(extra))}')
-    _check_strings(entry, f'{path}: [{task}] "{key}"')
-    model = entry["model"]
-    local = (path.parent / Path(model).expanduser()).resolve()
-    if model.startswith((".", "/", "~")) or local.is_dir():
-        model = str(local)
-    else:
-        check_hub_id(model, f'{path}: [{task}] "{key}"')
-    defaults = (DEFAULT_TRANSLATORS if task == "translator" else DEFAULT_SUMMARIZERS).get(key)
-    token = entry.get("target_token")
-    if token is None and defaults is not None and defaults.model == entry["model"]:
-        token = defaults.target_token
-    return ModelSpec(
-        task=task,
-        key=key,
-        model=model,
-        revision=entry.get("revision"),
-        target_token=token,
-        license=entry.get("license", "see the model's card"),
-        score=entry.get("score", ""),
-        overridden_by=str(path),
-    )
-
-
-# A Hugging Face repository id: [namespace/]name, letters, digits, "-", "_", ".", at most
-# 96 characters a part, no "--" or "..", not starting or ending with "-" or "." (the rules
-# huggingface_hub enforces, checked here so that a bad id is one line, not a traceback).
-HUB_ID = re.compile(
-    r"^(?:[A-Za-z0-9](?:[\w.-]{0,94}[A-Za-z0-9_])?/)?[A-Za-z0-9](?:[\w.-]{0,94}[A-Za-z0-9_])?$"
-)
+    translators, summarizers = read_models_file(Path(path_text).expanduser())
+    return Registry({**DEFAULT_TRANSLATORS, **translators}, {**DEFAULT_SUMMARIZERS, **summarizers})
 
 
 def check_hub_id(model: str, where: str) -> str:
-    """``model`` if it is a valid Hub id, else a one-line error saying what is wrong.
+    """``model`` if it is a valid Hub id, else a one-line error (see
+    :func:`lingosum.models_file.check_hub_id`)."""
+    from lingosum.models_file import check_hub_id as check
 
-    Raises:
-        ConfigError: not ``name`` or ``namespace/name`` in the Hub's alphabet.
-    """
-    if HUB_ID.match(model) and "--" not in model and ".." not in model:
-        return model
-    raise ConfigError(
-        f"{where}: {model!r} is neither a local directory nor a valid Hugging Face model id "
-        "(namespace/name: letters, digits, '-', '_', '.'; no '..' or '--')"
-    )
-
-
-def _check_strings(entry: dict[str, Any], where: str) -> None:
-    for name, value in entry.items():
-        if not isinstance(value, str):
-            raise ConfigError(
-                f"{where}: {name} must be a string in quotes, not a {type(value).__name__} "
-                f"({value!r})"
-            )
-
-
-RELEASE_FIELDS = {"url", "sha256", "model", "target_token", "license", "score"}
-
-
-def _release_override(task: Task, key: str, entry: dict[str, Any], path: Path) -> ModelSpec:
-    """An entry naming a native OPUS-MT release: ``url`` (http(s), file:// or a path to a
-    ``.zip``, relative to the TOML file), optional ``sha256``, ``model`` (a display name)."""
-    where = f'{path}: [{task}] "{key}"'
-    _check_key(task, key, path)
-    extra = set(entry) - RELEASE_FIELDS
-    if extra:
-        raise ConfigError(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
-    _check_strings(entry, where)
-    url, digest = entry.get("url"), entry.get("sha256")
-    if not isinstance(url, str) or not url.lower().endswith(".zip"):
-        raise ConfigError(f'{where}: url must name a release archive, e.g. url = "...model.zip"')
-    if digest is not None and not (
-        isinstance(digest, str) and len(digest) == 64 and all(c in HEX for c in digest.lower())
-    ):
-        raise ConfigError(f"{where}: sha256 must be 64 hexadecimal digits")
-    if "://" not in url:
-        url = str((path.parent / Path(url).expanduser()).resolve())
-    return ModelSpec(
-        task=task,
-        key=key,
-        model=str(entry.get("model") or release_name(url)),
-        target_token=entry.get("target_token"),
-        license=entry.get("license", "see the release's README"),
-        score=entry.get("score", ""),
-        overridden_by=str(path),
-        url=url,
-        sha256=digest.lower() if digest else None,
-    )
-
-
-HEX = frozenset("0123456789abcdef")
-
-
-def release_name(url: str) -> str:
-    """``.../Tatoeba-MT-models/ccs-ccs/opus-2021.zip`` -> ``ccs-ccs/opus-2021``: the archive's
-    folder and name, which is how OPUS-MT names its releases."""
-    parts = [part for part in url.split("?")[0].replace("\\", "/").split("/") if part]
-    stem = parts[-1][: -len(".zip")] if parts[-1].lower().endswith(".zip") else parts[-1]
-    return "/".join([*parts[-2:-1], stem])
-
-
-def _check_key(task: Task, key: str, path: Path) -> None:
-    parts = key.split("-")
-    valid = len(parts) == 2 if task == "translator" else len(parts) == 1
-    if not valid or not all(part.isalpha() for part in parts):
-        example = '"en-ka"' if task == "translator" else '"en"'
-        raise ConfigError(f'{path}: bad key "{key}" in [{task}]; keys look like {example}')
+    return check(model, where)

@@ -20,7 +20,9 @@ Newline policy
      (so ``Mr.`` at the end of a line does not end a sentence), except that a newline
      after an abbreviation that can end a sentence (``etc.``, ``U.S.``) is a boundary;
   3. the line ends with ``, ; :`` or a hyphen: the sentence continues (joined);
-  4. the next line starts with a lowercase letter: the sentence continues (hard wrap);
+  4. the next line starts with a lowercase letter: the sentence continues (hard wrap),
+     except in English when the line does not look hard-wrapped (see 5) and the next
+     line starts with a common sentence starter ("let me know" / "you don't know...");
   5. otherwise (next line starts with an uppercase letter, a digit, a quote or bracket):
      the line is its own sentence; this is how headlines and bylines are kept apart.
      Scripts without case (Georgian) give no signal here, so a line there is only joined
@@ -50,9 +52,13 @@ _TERMINALS = ".…" + _STRONG
 _ARMENIAN_STOP = r"(?:(?<=[\u0531-\u0587])|(?<=[\u0531-\u0587][»)])):"
 # A sentence-final cluster: terminal marks and closing quotes/brackets, then whitespace
 # or the end; full-width marks (CJK) need no whitespace after them.
+# Web text: "great.The" (no space after the full stop) and a closing emoticon ":)" also
+# end a sentence.
+_GLUED = r"(?<=[a-z]{2})[.!?](?=[A-Z][a-z])"
+_EMOTICON = r"(?<=\s)(?:[:;=][-']?[()DPp\]\[/|*3]+|<3)(?=\s|$)"
 _CANDIDATE = re.compile(
     rf"(?:[{re.escape(_TERMINALS)}]+|{_ARMENIAN_STOP})[{re.escape(_CLOSERS)}]*(?=\s|$)"
-    rf"|[{_FULLWIDTH}]+[{re.escape(_CLOSERS)}]*"
+    rf"|[{_FULLWIDTH}]+[{re.escape(_CLOSERS)}]*|{_GLUED}|{_EMOTICON}"
 )
 _ENDS_TERMINAL = re.compile(
     rf"(?:[{re.escape(_TERMINALS + _FULLWIDTH)}]|{_ARMENIAN_STOP})[{re.escape(_CLOSERS)}]*$"
@@ -70,6 +76,8 @@ _LIST_MARKER = re.compile(
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.)*[^\W\d_]{1,2}$")
 _LEAD = re.compile(rf"[\s{re.escape(_OPENERS)}\-‐–—]*")
 _NUMBER = re.compile(r"^[\d.,]*\d$")
+# Abbreviations that end a clause more often than a sentence before a lower-case word.
+_NEVER_BEFORE_LOWERCASE = frozenset(("etc", "al", "vs", "approx", "cf", "ca"))
 _TOKEN = re.compile(r"\S*")
 _GAP = re.compile(r"\s*")
 
@@ -85,10 +93,19 @@ class _Rules:
     ambiguous: frozenset[str]  # end only before a common sentence starter: "u.s", "inc"
     starters: frozenset[str]  # closed-class words that often begin a sentence
     ordinal_dots: bool = False  # "am 29. September": a dot after 1-3 digits marks an ordinal
+    # Web text (e-mail, forums, reviews) starts sentences in lower case: after ``? !`` any
+    # word, after a period these words ("thanks. i will"), begin a sentence.
+    lowercase_starters: frozenset[str] = frozenset()
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+_SPEECH_VERBS = _words(
+    "said says asked asks added adds told tells wrote writes replied replies explained"
+    " continued shouted cried yelled wondered answered"
+)
 
 
 def _with_common(rules: _Rules) -> _Rules:
@@ -99,6 +116,7 @@ def _with_common(rules: _Rules) -> _Rules:
         ambiguous=rules.ambiguous,
         starters=rules.starters,
         ordinal_dots=rules.ordinal_dots,
+        lowercase_starters=rules.lowercase_starters,
     )
 
 
@@ -119,6 +137,13 @@ _EN = _Rules(
         " from with by after before when while if as although though because since during"
         " despite according what why how who where which some many most all both each one"
         " two three no not only even last earlier later today yesterday"
+    ),
+    lowercase_starters=_words(
+        "i i'm i've i'd i'll im ive the this that these those it it's its they we you he she"
+        " my our your there here what why how when where who if but so also then now just"
+        " please thanks thank ok okay yes yeah no well anyway lol haha oh hi hey btw do does"
+        " did is are was can could would should will have has had let call they're we're"
+        " you're don't didn't can't i'd"
     ),
 )
 _RU = _Rules(
@@ -231,13 +256,13 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     """
     rules = _rules_for(language)
     sentences: list[str] = []
-    for run in _line_runs(text.replace("\r\n", "\n").replace("\r", "\n")):
+    for run in _line_runs(text.replace("\r\n", "\n").replace("\r", "\n"), rules):
         for sentence in _split_run(run, rules):
             sentences.append(re.sub(r"[^\S\n]*\n\s*", " ", sentence))
     return sentences
 
 
-def _line_runs(text: str) -> Iterator[str]:
+def _line_runs(text: str, rules: _Rules) -> Iterator[str]:
     """Groups of consecutive lines that the newline policy joins (see the module doc)."""
     lines = [line.strip() for line in text.split("\n")]
     longest = max((len(line) for line in lines), default=0)
@@ -245,22 +270,24 @@ def _line_runs(text: str) -> Iterator[str]:
     for line, following in zip(lines, [*lines[1:], ""], strict=True):
         if line:
             run.append(line)
-        if run and (not line or not following or _breaks_after(line, following, longest)):
+        if run and (not line or not following or _breaks_after(line, following, longest, rules)):
             yield "\n".join(run)
             run = []
 
 
-def _breaks_after(line: str, following: str, longest: int) -> bool:
+def _breaks_after(line: str, following: str, longest: int, rules: _Rules) -> bool:
     """Whether the newline between two non-blank lines is a sentence boundary by itself."""
     if _LIST_ITEM.match(following):
         return True
     if _ENDS_TERMINAL.search(line) or _ENDS_SOFT.search(line):
         return False
     case = _start_case(following.lstrip(_OPENERS + "-‐–—"))
+    wrapped = longest >= 50 and len(line) >= 0.8 * longest
     if case == "lower":
-        return False
+        first = _fold(re.split(r"[^\w']", following, maxsplit=1)[0])
+        return not wrapped and first in rules.lowercase_starters
     if case == "caseless":
-        return not (longest >= 50 and len(line) >= 0.8 * longest)
+        return not wrapped
     return True
 
 
@@ -287,14 +314,51 @@ def _is_boundary(text: str, start: int, match: re.Match[str], rules: _Rules) -> 
     lead = _LEAD.match(text, match.end())
     next_token = _TOKEN.match(text, lead.end() if lead else match.end())
     token = next_token.group() if next_token else ""
+    glued = match.end() < len(text) and not text[match.end()].isspace()
+    if glued and match.group() in ".!?" and not rules.lowercase_starters:
+        return False  # "great.The" is split in English web text only
     case = _start_case(token)
     if case == "lower":
-        return False
+        after = text[match.end() : match.end() + 40]
+        return _lowercase_start(text[start : match.start()], match.group(), token, after, rules)
     if match.group() != ".":  # '?', '...', '."' or '.)': no abbreviation ends like that
         return True
     gap = _GAP.match(text, match.end())
     newline = bool(gap and "\n" in gap.group())
     return _period_ends_sentence(text[start : match.start()], token, case, newline, rules)
+
+
+def _lowercase_start(before: str, mark: str, next_token: str, after: str, rules: _Rules) -> bool:
+    """Whether a sentence ends at ``mark`` although the next word is lower case.
+
+    Only where the rules list lower-case starters (English web text): after ``?`` or
+    ``!`` without a closing quote ("means? where did you") unless a speech verb follows
+    ("Why? she asked"), and after a period that ends
+    a plain word, when the next word is a common starter ("interested. jill" is not,
+    "interested. they haven't" is).
+    """
+    if not rules.lowercase_starters:
+        return False
+    if mark.strip("?!") == "":
+        return not _attribution(next_token, after)
+    if mark != ".":
+        return False
+    word = (before.rsplit(maxsplit=1) or [""])[-1].lstrip(_OPENERS)
+    key = _fold(word)
+    if len(word) < 2 or "." in word or key in rules.nonfinal or key in rules.ambiguous:
+        return False
+    if key in rules.before_number or key in _NEVER_BEFORE_LOWERCASE:
+        return False
+    first = _fold(next_token.rstrip(_CLOSERS + ",;:.!?"))
+    return first in rules.lowercase_starters
+
+
+def _attribution(next_token: str, after: str) -> bool:
+    """Whether the words after a question or exclamation attribute it ("she asked")."""
+    words = [_fold(w) for w in re.findall(r"[^\W\d_]+", after)[:2]]
+    return bool(words) and (
+        words[0] in _SPEECH_VERBS or (len(words) == 2 and words[1] in _SPEECH_VERBS)
+    )
 
 
 def _period_ends_sentence(

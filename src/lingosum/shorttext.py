@@ -55,9 +55,11 @@ _ALPHABETS: Mapping[str, frozenset[str]] = {
         "kk": _CYRILLIC + "ёәғқңөұүһі",
     }.items()
 }
+# Log-prior: lingosum's languages first; Russian a little above Ukrainian and Kazakh, which
+# share most of its short words; languages outside the ten it is measured on last.
 _PRIOR: Mapping[str, float] = {
     "en": 1.5,
-    "ru": 1.5,
+    "ru": 1.75,
     **dict.fromkeys(("de", "fr", "tr", "az", "uk", "kk"), 1.0),
     **dict.fromkeys(("es", "it", "pt", "nl", "pl", "bg", "mk"), -2.0),
 }
@@ -74,7 +76,7 @@ _TABLE_OFFSET: Mapping[str, float] = {"az": 0.0, "kk": 0.0}
 _UNSEEN_BONUS: Mapping[str, float] = {"az": 0.0, "kk": 0.0}
 """Tables built from a small corpus leave more of the language unseen: a word missing
 from them is likelier in their language than a word missing from wordfreq's lists."""
-_NGRAM_WEIGHT = 0.3
+_NGRAM_WEIGHT = 0.2
 """Scale of the n-gram log-likelihood gap between languages for an unseen word."""
 _FOREIGN_LETTER = math.log(1e-4)
 """Penalty for an unseen word holding a letter outside the language's alphabet."""
@@ -84,24 +86,34 @@ _SMOOTHING = 0.5 / 10_000
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
-def tokens(lowered: str) -> list[str]:
-    """The words of lower-cased text; ``l'homme`` becomes ``l``, ``homme`` unless a table
-    lists it whole (``aujourd'hui``, Ukrainian ``м'ясо``)."""
+def tokens(text: str) -> list[tuple[str, bool]]:
+    """The words of ``text``, lower-cased, each with whether it looks like a name.
+
+    ``l'homme`` becomes ``l``, ``homme`` unless a table lists it whole (``aujourd'hui``,
+    Ukrainian ``м'ясо``). Words in capitals (``HQ``, ``NATO``) are left out unless the text
+    has nothing else; a capitalised word after the first is a name (``Mexico``,
+    ``Schwartz``), whose letters say nothing about the language around it.
+    """
     known = _tables()
-    words: list[str] = []
-    for token in _TOKEN.findall(lowered):
-        if "'" in token and not any(token in table for table in known.values()):
-            words.extend(token.split("'"))
+    raw = _TOKEN.findall(text)
+    kept = [t for t in raw if len(t) < 2 or not t.isupper()] or raw
+    words: list[tuple[str, bool]] = []
+    for index, token in enumerate(kept):
+        name = index > 0 and token[0].isupper()
+        lowered = token.lower()
+        if "'" in lowered and not any(lowered in table for table in known.values()):
+            words.extend((part, name) for part in lowered.split("'") if part)
         else:
-            words.append(token)
+            words.append((lowered, name))
     return words
 
 
-def rank_words(words: Sequence[str], script: str) -> list[tuple[str, float]]:
-    """Probability of each table language of ``script`` for lower-cased ``words``.
+def rank_words(words: Sequence[tuple[str, bool]], script: str) -> list[tuple[str, float]]:
+    """Probability of each table language of ``script`` for ``words``.
 
     Args:
-        words: lower-cased words (see :func:`tokens`); at least one.
+        words: lower-cased words, each with whether it is a name (see :func:`tokens`); at
+            least one.
         script: ``"Latin"`` or ``"Cyrillic"``.
 
     Returns:
@@ -110,10 +122,10 @@ def rank_words(words: Sequence[str], script: str) -> list[tuple[str, float]]:
     langs = TABLE_LANGUAGES[script]
     tables = _tables()
     scores = {lang: _PRIOR.get(lang, 0.0) for lang in langs}
-    for word in words:
+    for word, name in words:
         seen = {lang: tables[lang].get(word) for lang in langs}
         unseen = [lang for lang, cb in seen.items() if cb is None]
-        fit = _ngram_fit(word, tuple(unseen)) if unseen else {}
+        fit = _ngram_fit(word, tuple(unseen), name) if unseen else {}
         for lang, cb in seen.items():
             if cb is None:
                 scores[lang] += fit[lang]
@@ -129,32 +141,34 @@ def rank_words(words: Sequence[str], script: str) -> list[tuple[str, float]]:
     return sorted(((lang, w / total) for lang, w in weights.items()), key=lambda p: (-p[1], p[0]))
 
 
-def _ngram_fit(word: str, langs: tuple[str, ...]) -> dict[str, float]:
+def _ngram_fit(word: str, langs: tuple[str, ...], name: bool) -> dict[str, float]:
     """Log-probability of an unseen ``word`` in each of ``langs``: :data:`_UNSEEN`, plus
-    its n-gram log-likelihood minus the best language's, plus alphabet penalties."""
-    scores = _ngram_scores(word, langs)
-    top = max(scores.values())
-    letters = set(word)
+    its n-gram log-likelihood minus the best language's, plus alphabet penalties (not for
+    a name)."""
+    script = "Latin" if langs[0] in TABLE_LANGUAGES["Latin"] else "Cyrillic"
+    everyone = dict(zip(TABLE_LANGUAGES[script], _ngram_scores(word, script), strict=True))
+    top = max(everyone[lang] for lang in langs)
+    letters = set() if name else set(word)
     return {
         lang: _UNSEEN
         + _UNSEEN_BONUS.get(lang, 0.0)
-        + _NGRAM_WEIGHT * (scores[lang] - top)
+        + _NGRAM_WEIGHT * (everyone[lang] - top)
         + (_FOREIGN_LETTER if letters - _ALPHABETS[lang] else 0.0)
         for lang in langs
     }
 
 
-def _ngram_scores(word: str, langs: tuple[str, ...]) -> dict[str, float]:
-    """Naive-Bayes log-likelihood of ``word`` under each language's n-gram profile
-    (:func:`_profiles`); n-grams none of ``langs`` knows are skipped."""
-    profiles = _profiles()
-    scores = dict.fromkeys(langs, 0.0)
+@lru_cache(maxsize=8192)
+def _ngram_scores(word: str, script: str) -> tuple[float, ...]:
+    """Naive-Bayes log-likelihood of ``word`` under the n-gram profile of each table
+    language of ``script``; n-grams none of them knows are skipped."""
+    profile = _profiles(script)
+    scores = [0.0] * len(TABLE_LANGUAGES[script])
     for gram in _ngrams(word):
-        probs = [profiles[lang].get(gram, 0.0) for lang in langs]
-        if any(probs):
-            for lang, p in zip(langs, probs, strict=True):
-                scores[lang] += math.log(_SMOOTHING + p)
-    return scores
+        logs = profile.get(gram)
+        if logs is not None:
+            scores = [s + g for s, g in zip(scores, logs, strict=True)]
+    return tuple(scores)
 
 
 def _ngrams(word: str) -> Iterator[str]:
@@ -167,17 +181,20 @@ def _ngrams(word: str) -> Iterator[str]:
                 yield gram
 
 
-@lru_cache(maxsize=1)
-def _profiles() -> dict[str, dict[str, float]]:
-    """Each table language's n-gram profile: n-gram -> probability among the n-grams of
-    its length, over the words of the language's table."""
-    profiles: dict[str, dict[str, float]] = {}
+@lru_cache(maxsize=2)
+def _profiles(script: str) -> dict[str, tuple[float, ...]]:
+    """n-gram -> log(smoothing + probability among the n-grams of its length) in each
+    table language of ``script``, over the words of that language's table."""
+    langs = TABLE_LANGUAGES[script]
+    probs: dict[str, list[float]] = {}
     data = resources.files("lingosum") / "data" / "ngrams.tsv.gz"
     with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
         for line in handle:
             lang, gram, prob = line.rstrip("\n").split("\t")
-            profiles.setdefault(lang, {})[gram] = float(prob)
-    return profiles
+            if lang in langs:
+                row = probs.setdefault(gram, [0.0] * len(langs))
+                row[langs.index(lang)] = float(prob)
+    return {gram: tuple(math.log(_SMOOTHING + p) for p in row) for gram, row in probs.items()}
 
 
 @lru_cache(maxsize=1)

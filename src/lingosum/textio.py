@@ -97,7 +97,7 @@ def open_regular(path: Path) -> BinaryIO:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise InputError(not_a_file(path, mode))
+            raise InputError(not_a_file(path, mode) + PIPE_HINT)
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
     except BaseException:
@@ -106,12 +106,15 @@ def open_regular(path: Path) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
+PIPE_HINT = "; pipe it to standard input (-) instead"
+
+
 def not_a_file(path: Path | str, mode: int) -> str:
     """Why ``path`` (with ``st_mode`` ``mode``) is not read: it is no regular file."""
     if stat.S_ISDIR(mode):
         return f"{path} is a directory; give a file (use `lingosum batch` for folders)"
     kind = next((name for test, name in FILE_KINDS if test(mode)), "not a regular file")
-    return f"{path} is {kind}, not a regular file; pipe it to standard input (-) instead"
+    return f"{path} is {kind}, not a regular file"
 
 
 def byte_limit(max_chars: int | None) -> int:

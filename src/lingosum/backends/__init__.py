@@ -96,7 +96,7 @@ def load_backend(
         resolved = resolve_device(device, "ctranslate2")
         try:
             return ct2.CTranslate2Backend(
-                path, device=resolved, compute_type=compute_type, cache_key=cache_key
+                path, device=resolved, compute_type=compute_type, cache_key=cache_key, notify=notify
             )
         except ModelError as error:
             if backend != "auto" or release:  # transformers cannot run a release either

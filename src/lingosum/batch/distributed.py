@@ -21,18 +21,16 @@ anything.
 from __future__ import annotations
 
 import json
-import logging
-import os
+import math
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from types import ModuleType
 from typing import Any
 
 from lingosum import errors
 from lingosum.batch.inputs import Document, count_documents, find_origins, read_documents
 from lingosum.batch.outputs import Output, check_output, open_output, resolve_format
-from lingosum.batch.ray_worker import ShardWorker, WorkerPlan, encode_shard, shard_name
+from lingosum.batch.ray_pipeline import RayOptions, checked, connected, fitted, import_ray, results
+from lingosum.batch.ray_worker import WorkerPlan, encode_shard, shard_name
 from lingosum.batch.records import Record
 from lingosum.batch.runner import (
     BatchOptions,
@@ -41,42 +39,26 @@ from lingosum.batch.runner import (
     _job,
     _resume_check,
     _Tally,
+    _todo,
 )
 from lingosum.batch.work import Job
 from lingosum.engine import Engine
-from lingosum.errors import ClusterError, ConfigError, LingosumError
+from lingosum.errors import ClusterError, LingosumError
 from lingosum.settings import Settings
 
-INSTALL = "--executor ray needs Ray: pip install 'lingosum[ray]'"
-# Environment the workers must share with the driver to find the same models and caches.
-FORWARDED_ENV = (
-    "HF_HOME",
-    "HF_HUB_CACHE",
-    "HUGGINGFACE_HUB_CACHE",
-    "HF_HUB_OFFLINE",
-    "HF_ENDPOINT",
-    "LINGOSUM_CACHE",
-    "LINGOSUM_MODELS",
-)
+# Shards per worker at least, when there are enough documents: keeps every worker busy to
+# the end of the job.
+SHARDS_PER_WORKER = 4
 
-
-@dataclass(frozen=True)
-class RayOptions:
-    """Where a job runs on Ray and how wide.
-
-    Attributes:
-        address: ``None`` joins the cluster of ``$RAY_ADDRESS`` or of ``ray start`` on this
-            machine, else starts a private one; ``"auto"`` joins a running cluster or fails;
-            ``HOST:PORT`` joins that one.
-        workers: Ray actors, each with its own engine (its own copy of the models).
-        gpus_per_worker: GPUs each actor reserves (fractions share a GPU); 0 runs on CPUs.
-        retries: how many times Ray retries a shard whose worker died.
-    """
-
-    address: str | None = None
-    workers: int = 1
-    gpus_per_worker: float = 0.0
-    retries: int = 3
+__all__ = [
+    "RayOptions",
+    "RayReport",
+    "ShardDone",
+    "WorkerStats",
+    "describe_workers",
+    "import_ray",
+    "run_ray_batch",
+]
 
 
 @dataclass(frozen=True)
@@ -122,20 +104,6 @@ class _Ticket:
     earlier_failed: bool
 
 
-def import_ray() -> ModuleType:
-    """Ray, or a one-line error saying how to install it.
-
-    Raises:
-        ConfigError: Ray is not installed.
-    """
-    try:
-        import ray
-        import ray.data  # noqa: F401 - Ray Data ships in the same wheel but may be broken
-    except ImportError:
-        raise ConfigError(INSTALL) from None
-    return ray
-
-
 def run_ray_batch(
     inputs: Sequence[str],
     options: BatchOptions,
@@ -164,31 +132,25 @@ def run_ray_batch(
             times); records written so far are kept for ``--resume``.
     """
     ray = import_ray()
-    cluster = _checked(cluster or RayOptions())
+    cluster = checked(cluster or RayOptions())
     hooks = hooks or Hooks()
     settings = _portable(settings or Settings())
     with Engine(settings, notify=hooks.warning) as planner:
         job = _job(options, planner, hooks)
-        fmt = resolve_format(options.output, options.format)
-        check_output(options.output, fmt, options.mode)
-        input_options = replace(options.inputs, exclude=options.output)
-        origins = find_origins(inputs, input_options)
-        tally = _Tally(count_documents(origins, input_options))
-        # Fail before Ray starts when a model is missing here (this node reads them too:
-        # their cache commits are part of every record's fingerprint).
-        planner.check_models(planner.job_models(job.task, job.targets, job.source))
-        output = open_output(options.output, fmt, options.mode, job.task, _resume_check(options, job))
+        output, documents, tally = _open(inputs, options, job)
+        stats: dict[str, WorkerStats] = {}
         try:
             for message in output.warnings:
                 hooks.warning(message)
-            documents = read_documents(origins, input_options)
-            tickets, shards = _plan(documents, output, job, options.chunk_size, tally, hooks)
+            tickets, shards = _plan(
+                documents, output, job, options.chunk_size, tally, hooks, cluster.workers
+            )
             hooks.progress(tally.progress())
-            stats: dict[str, WorkerStats] = {}
             if shards:
                 plan = _worker_plan(job, options)
-                with _connected(ray, cluster):
-                    rows = _results(ray, shards, settings, plan, cluster)
+                with connected(ray, cluster):
+                    cluster = fitted(ray, cluster, plan.threads, hooks.warning)
+                    rows = results(ray, shards, settings, plan, cluster)
                     for done in _consume(rows, tickets, output, tally, hooks):
                         _add(stats, done)
                         if on_shard is not None:
@@ -200,14 +162,21 @@ def run_ray_batch(
     return RayReport(tally.report(options.output), tuple(stats.values()))
 
 
-def _checked(cluster: RayOptions) -> RayOptions:
-    if cluster.workers < 1:
-        raise ConfigError("--workers must be at least 1")
-    if cluster.gpus_per_worker < 0:
-        raise ConfigError("--gpus-per-worker cannot be negative")
-    if cluster.retries < 0:
-        raise ConfigError("retries cannot be negative")
-    return cluster
+def _open(
+    inputs: Sequence[str], options: BatchOptions, job: Job
+) -> tuple[Output, Iterator[Document], _Tally]:
+    """Check everything that can be checked before Ray starts, then open (and lock) the
+    output: the same steps, in the same order, as the local executor."""
+    fmt = resolve_format(options.output, options.format)
+    check_output(options.output, fmt, options.mode)
+    input_options = replace(options.inputs, exclude=options.output)
+    origins = find_origins(inputs, input_options)
+    tally = _Tally(count_documents(origins, input_options))
+    # A model missing here stops the job before Ray starts; this node needs the models
+    # anyway: their cached commits are part of every record's fingerprint.
+    job.engine.check_models(job.engine.job_models(job.task, job.targets, job.source))
+    output = open_output(options.output, fmt, options.mode, job.task, _resume_check(options, job))
+    return output, read_documents(origins, input_options), tally
 
 
 def _portable(settings: Settings) -> Settings:
@@ -235,29 +204,20 @@ def _plan(
     size: int,
     tally: _Tally,
     hooks: Hooks,
+    workers: int,
 ) -> tuple[dict[str, _Ticket], list[dict[str, str]]]:
-    """Tickets of the documents with pairs still to do, and the shards that carry them
-    (consecutive pending documents, ``size`` per shard, each named by its ids)."""
+    """Tickets of the documents with pairs still to do, and the shards that carry them:
+    consecutive pending documents, each shard named by its ids, at most ``size`` per shard
+    and small enough that every worker gets several (a worker takes one shard at a time,
+    so a few big shards would leave the others idle)."""
     tickets: dict[str, _Ticket] = {}
-    shards: list[dict[str, str]] = []
-    batch: list[_Ticket] = []
     for document in documents:
-        pending = output.pending(document, job.targets)
-        earlier_failed = any(output.done.get((document.id, t)) == "failed" for t in job.targets)
-        if not pending:
-            tally.skipped += 1
-            tally.skipped_failed += earlier_failed
-            continue
-        for message in document.warnings:
-            hooks.warning(message)
-        ticket = _Ticket(document, pending, earlier_failed)
-        tickets[document.id] = ticket
-        batch.append(ticket)
-        if len(batch) == size:
-            shards.append(_shard(batch))
-            batch = []
-    if batch:
-        shards.append(_shard(batch))
+        todo = _todo(document, job, output, tally, hooks)
+        if todo is not None:
+            tickets[document.id] = _Ticket(document, *todo)
+    pending = list(tickets.values())
+    size = max(1, min(size, math.ceil(len(pending) / (workers * SHARDS_PER_WORKER))))
+    shards = [_shard(pending[start : start + size]) for start in range(0, len(pending), size)]
     return tickets, shards
 
 
@@ -266,66 +226,6 @@ def _shard(batch: Sequence[_Ticket]) -> dict[str, str]:
         "shard": shard_name([t.document.id for t in batch]),
         "payload": encode_shard([(t.document, t.targets) for t in batch]),
     }
-
-
-@contextmanager
-def _connected(ray: ModuleType, cluster: RayOptions) -> Iterator[None]:
-    """Join (or start) the cluster for this job, unless this process already joined one;
-    leave it at the end (which ends this job's actors)."""
-    if ray.is_initialized():
-        yield
-        return
-    env = {name: os.environ[name] for name in FORWARDED_ENV if os.environ.get(name)}
-    try:
-        ray.init(
-            address=cluster.address,
-            runtime_env={"env_vars": env},
-            log_to_driver=False,
-            logging_level=logging.WARNING,
-            include_dashboard=False,
-        )
-    except (ConnectionError, RuntimeError, ValueError) as error:
-        where = cluster.address or "the local machine"
-        raise ConfigError(
-            f"cannot join the Ray cluster at {where}: {errors.first_line(error)}; "
-            "check --address (or start one with `ray start --head`)"
-        ) from None
-    try:
-        yield
-    finally:
-        ray.shutdown()
-
-
-def _results(
-    ray: ModuleType,
-    shards: list[dict[str, str]],
-    settings: Settings,
-    plan: WorkerPlan,
-    cluster: RayOptions,
-) -> Iterator[dict[str, Any]]:
-    """The result rows, one per shard, in the order they finish."""
-    context = ray.data.DataContext.get_current()
-    context.execution_options.preserve_order = False
-    context.enable_progress_bars = False  # lingosum shows its own
-    context.print_on_execution_start = False
-    dataset = ray.data.from_items(shards, override_num_blocks=len(shards))
-    mapped = dataset.map_batches(
-        ShardWorker,
-        fn_constructor_args=(settings, plan),
-        batch_size=1,
-        concurrency=cluster.workers,
-        num_cpus=plan.threads if cluster.gpus_per_worker == 0 else 1,
-        num_gpus=cluster.gpus_per_worker or None,
-        max_restarts=-1,
-        max_task_retries=cluster.retries,
-    )
-    try:
-        yield from mapped.iter_rows()
-    except ray.exceptions.RayError as error:
-        raise ClusterError(
-            f"the Ray job failed: {errors.first_line(error)}; the records written so far "
-            "are kept: rerun with --resume"
-        ) from None
 
 
 def _consume(
@@ -383,3 +283,13 @@ def _add(stats: dict[str, WorkerStats], done: ShardDone) -> None:
         known.documents + done.documents,
         known.seconds + done.seconds,
     )
+
+
+def describe_workers(workers: Sequence[WorkerStats]) -> list[str]:
+    """A line per worker, to size a cluster: ``worker vm:1234: 120 documents in 30.2 s of
+    work (4.0 docs/s)``."""
+    return [
+        f"worker {w.worker}: {w.documents} documents in {w.seconds:.1f} s of work "
+        f"({w.rate:.1f} docs/s)"
+        for w in sorted(workers, key=lambda w: w.worker)
+    ]

@@ -31,6 +31,7 @@ from typing import Any, Literal
 from lingosum.batch.naming import Namer
 from lingosum.errors import InputError
 from lingosum.textio import (
+    PIPE_HINT,
     byte_limit,
     decode_bytes,
     not_a_file,
@@ -117,7 +118,7 @@ def find_origins(inputs: Sequence[str], options: InputOptions) -> list[Origin]:
             continue
         origin = _origin(path, path.name)
         if origin.problem is not None:
-            raise InputError(origin.problem)
+            raise InputError(origin.problem.replace("; skipped", PIPE_HINT))
         origins.append(origin)
     if not origins:
         raise InputError(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, TextIO
 
 from lingosum.batch.runner import BatchReport, Hooks, Progress
@@ -64,23 +66,49 @@ def progress_hooks(quiet: bool, stream: TextIO | None = None) -> Iterator[Hooks]
         with _bar(out) as hooks:
             yield hooks
     else:
-        yield _log_lines(out)
+        with _log_lines(out) as hooks:
+            yield hooks
 
 
-def _log_lines(out: TextIO) -> Hooks:
-    last = [0.0]
+@contextmanager
+def _log_lines(out: TextIO) -> Iterator[Hooks]:
+    """A log line whenever a chunk finishes and at least ``LOG_SECONDS`` passed, and from a
+    ticker thread while a long chunk runs; each line's time and rate are computed when it
+    is printed, so it is never stale."""
+    lock = threading.Lock()
+    state: dict[str, Any] = {"progress": None, "at": 0.0, "printed": 0.0}
+    stop = threading.Event()
+
+    def emit(force: bool) -> None:
+        with lock:
+            progress, now = state["progress"], time.monotonic()
+            if progress is None or not progress.done:
+                return
+            if not force and now - state["printed"] < LOG_SECONDS:
+                return
+            current = replace(progress, elapsed=progress.elapsed + now - state["at"])
+            state["printed"] = now
+            print(f"lingosum batch: {describe_progress(current)}", file=out, flush=True)
 
     def show(progress: Progress) -> None:
-        now = time.monotonic()
-        finished = progress.done == progress.total
-        if progress.done and (finished or now - last[0] >= LOG_SECONDS):
-            last[0] = now
-            print(f"lingosum batch: {describe_progress(progress)}", file=out, flush=True)
+        with lock:
+            state["progress"], state["at"] = progress, time.monotonic()
+        emit(force=progress.done == progress.total)
+
+    def tick() -> None:
+        while not stop.wait(LOG_SECONDS):
+            emit(force=False)
 
     def warn(message: str) -> None:
         print(f"lingosum: warning: {message}", file=out, flush=True)
 
-    return Hooks(show, warn)
+    ticker = threading.Thread(target=tick, name="lingosum-progress", daemon=True)
+    ticker.start()
+    try:
+        yield Hooks(show, warn)
+    finally:
+        stop.set()
+        ticker.join(timeout=1)
 
 
 @contextmanager

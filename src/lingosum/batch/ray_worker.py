@@ -122,6 +122,13 @@ class ShardWorker:
         except LingosumError as error:
             self._fatal = error
 
+    def close(self) -> None:
+        """Free the models and the CPUs (a dying actor frees them anyway)."""
+        self._job.engine.close()
+        for lock in self._cpus:
+            lock.release()
+        self._cpus = []
+
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         rows: dict[str, list[Any]] = {name: [] for name in RESULT_COLUMNS}
         for shard, payload in zip(batch["shard"], batch["payload"], strict=True):
@@ -136,9 +143,8 @@ class ShardWorker:
             rows["shard"].append(str(shard))
             rows["worker"].append(self.worker)
             rows["seconds"].append(time.perf_counter() - started)
-            rows["results"].append(
-                json.dumps([[i, [r.to_dict() for r in rs]] for i, rs in results], ensure_ascii=False)
-            )
+            encoded = [[id_, [r.to_dict() for r in records]] for id_, records in results]
+            rows["results"].append(json.dumps(encoded, ensure_ascii=False))
             rows["notes"].append(json.dumps(self._notes, ensure_ascii=False))
             rows["fatal_kind"].append("" if fatal is None else type(fatal).__name__)
             rows["fatal"].append("" if fatal is None else str(fatal))

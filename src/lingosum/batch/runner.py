@@ -249,14 +249,10 @@ def _run_chunk(
     """Skip what is done, fail what cannot run, process the rest together, record all."""
     items: list[Item] = []
     for document in chunk:
-        pending = output.pending(document, job.targets)
-        earlier_failed = any(output.done.get((document.id, t)) == "failed" for t in job.targets)
-        if not pending:
-            tally.skipped += 1
-            tally.skipped_failed += earlier_failed
+        todo = _todo(document, job, output, tally, hooks)
+        if todo is None:
             continue
-        for message in document.warnings:
-            hooks.warning(message)
+        pending, earlier_failed = todo
         language, error = _language(document, job)
         if error is not None or language is None:
             failed = [job.failure(document, language, t, error or "") for t in pending]
@@ -265,6 +261,22 @@ def _run_chunk(
         items.append(Item(document, language, pending, earlier_failed))
     for item, records in zip(items, process(items, job), strict=True):
         _record(output, item.document, records, tally, item.earlier_failed)
+
+
+def _todo(
+    document: Document, job: Job, output: Output, tally: _Tally, hooks: Hooks
+) -> tuple[tuple[str, ...], bool] | None:
+    """The targets of ``document`` still to do and whether an earlier run failed it, or
+    ``None`` (counted as skipped) when nothing is left; shared by every executor."""
+    pending = output.pending(document, job.targets)
+    earlier_failed = any(output.done.get((document.id, t)) == "failed" for t in job.targets)
+    if not pending:
+        tally.skipped += 1
+        tally.skipped_failed += earlier_failed
+        return None
+    for message in document.warnings:
+        hooks.warning(message)
+    return pending, earlier_failed
 
 
 def _record(

@@ -144,10 +144,24 @@ def isolate(
     except FATAL:
         raise
     except Exception as error:  # noqa: BLE001 - any error of one document must not sink the rest
+        if _interrupted(error):
+            raise KeyboardInterrupt from error
         if len(items) == 1:
             return [fail(items[0], describe(error))]
     middle = len(items) // 2
     return isolate(items[:middle], call, fail) + isolate(items[middle:], call, fail)
+
+
+def _interrupted(error: BaseException) -> bool:
+    """True when a Ctrl-C hides inside another library's exception (its cause or context)."""
+    seen: BaseException | None = error
+    for _ in range(16):  # exception chains can be cyclic
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def describe(error: BaseException) -> str:

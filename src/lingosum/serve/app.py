@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from lingosum.errors import LingosumError, ModelError
+from lingosum.errors import EngineClosedError, LingosumError, ModelError
 from lingosum.serve.batcher import MicroBatcher, QueueFull
 from lingosum.serve.config import ServeConfig
 from lingosum.serve.fields import Fields, read_fields
@@ -46,6 +46,7 @@ MAX_ALTERNATIVES = 5
 LENGTHS = ("short", "medium", "long")
 # Seconds a client told "queue full" should wait before trying again.
 RETRY_AFTER_S = 2
+UNDETERMINED = {"confidence": 0.0, "language": "und"}
 log = logging.getLogger("lingosum.serve")
 
 Handler = Callable[[Request], Awaitable[Any]]
@@ -60,7 +61,7 @@ class Service:
         self.languages = languages
         self.limiter = RateLimiter(config.req_limit)
         self.batcher = MicroBatcher(
-            make_runner(engine, config.beams, config.max_batch),
+            make_runner(engine, config),
             window_s=config.batch_window_ms / 1000,
             max_batch=config.max_batch,
             max_queue=config.max_queue,
@@ -105,6 +106,8 @@ def endpoint(service: Service, handler: Handler) -> Callable[[Request], Awaitabl
         except QueueFull:
             headers = {"Retry-After": str(RETRY_AFTER_S)}
             return _error(503, "The server is busy; try again in a moment", headers)
+        except EngineClosedError:
+            return _error(503, "The server is shutting down", {"Retry-After": str(RETRY_AFTER_S)})
         except asyncio.TimeoutError:
             return _error(504, f"Request timed out after {service.config.timeout_s:g} s")
         except ModelError as error:
@@ -133,21 +136,48 @@ async def translate(service: Service, request: Request) -> Any:
     fmt = fields.text("format", TEXT)
     if fmt not in (TEXT, HTML):
         raise ApiError(400, f"{fmt} format is not supported")
-    alternatives = fields.number("alternatives", 0, MAX_ALTERNATIVES)
+    alternatives = fields.number("alternatives", 0, MAX_ALTERNATIVES) if fmt == TEXT else 0
     check_texts(texts, is_list, service.config)
     target = service.languages.check_target(target.strip().lower())
-    found = await asyncio.to_thread(service.sources_for, source, texts, fmt, target)
+    filled = _filled(texts)
+    work = [texts[i] for i in filled]
+    found = await asyncio.to_thread(service.sources_for, source, work, fmt, target)
     sources = tuple(d.language for d in found)
-    key = JobKey("translate", (target,), fmt, alternatives if fmt == TEXT else 0)
-    size = count_sentences(texts, list(sources), fmt)
-    rows = await service.batcher.submit(key, Job(tuple(texts), sources), size)
-    results = [row[0] for row in rows]
-    body: dict[str, Any] = {"translatedText": _one([r.text for r in results], is_list)}
+    size = count_sentences(work, list(sources), fmt)
+    key = JobKey("translate", (target,), fmt, alternatives)
+    rows = await service.batcher.submit(key, Job(tuple(work), sources), size)
+    done = [row[0] for row in rows]
+    out = _spread([r.text for r in done], filled, texts)
+    body: dict[str, Any] = {"translatedText": _one(out, is_list)}
     if source == "auto":
-        body["detectedLanguage"] = _one([d.to_dict() for d in found], is_list)
+        detected = _spread([d.to_dict() for d in found], filled, [UNDETERMINED] * len(texts))
+        body["detectedLanguage"] = _one(detected, is_list)
     if alternatives:
-        body["alternatives"] = _one([list(r.alternatives) for r in results], is_list)
+        body["alternatives"] = _one(
+            _spread([list(r.alternatives) for r in done], filled, [[]] * len(texts)), is_list
+        )
     return body
+
+
+def _filled(texts: list[str]) -> list[int]:
+    """Positions of the texts with something to translate (blank ones come back as they
+    are, without a model call).
+
+    Raises:
+        ApiError: 400 when every text is blank.
+    """
+    filled = [i for i, text in enumerate(texts) if text.strip()]
+    if not filled:
+        raise missing("q")
+    return filled
+
+
+def _spread(values: list[Any], positions: list[int], fill: list[Any]) -> list[Any]:
+    """``fill`` with ``values`` put at ``positions``."""
+    out = list(fill)
+    for position, value in zip(positions, values, strict=True):
+        out[position] = value
+    return out
 
 
 async def summarize(service: Service, request: Request) -> Any:
@@ -160,14 +190,18 @@ async def summarize(service: Service, request: Request) -> Any:
     if length not in LENGTHS:
         raise ApiError(400, f"{length} length is not supported; choose from {', '.join(LENGTHS)}")
     check_texts(texts, is_list, service.config)
+    filled = _filled(texts)
+    work = [texts[i] for i in filled]
     source = fields.text("source") or "auto"
-    found = await asyncio.to_thread(service.sources_for, source, texts, TEXT, "en")
+    found = await asyncio.to_thread(service.sources_for, source, work, TEXT, "en")
     key = JobKey("summarize", codes, TEXT, 0, length)
-    rows = await service.batcher.submit(key, Job(tuple(texts), tuple(d.language for d in found)))
-    per_text = [row[0].text if single else {s.target_language: s.text for s in row} for row in rows]
-    body: dict[str, Any] = {"summary": _one(per_text, is_list)}
+    rows = await service.batcher.submit(key, Job(tuple(work), tuple(d.language for d in found)))
+    done = [row[0].text if single else {s.target_language: s.text for s in row} for row in rows]
+    blank = "" if single else dict.fromkeys(codes, "")
+    body: dict[str, Any] = {"summary": _one(_spread(done, filled, [blank] * len(texts)), is_list)}
     if source == "auto":
-        body["detectedLanguage"] = _one([d.to_dict() for d in found], is_list)
+        detected = _spread([d.to_dict() for d in found], filled, [UNDETERMINED] * len(texts))
+        body["detectedLanguage"] = _one(detected, is_list)
     return body
 
 

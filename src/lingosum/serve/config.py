@@ -30,6 +30,8 @@ class ServeConfig:
         req_limit: requests per minute per client address; 0 = no rate limit.
         timeout_s: a request not answered after this many seconds gets 504.
         beams: beam size of translation (alternatives raise it where they need more).
+        max_tokens: most tokens generated per translated sentence (bounds each request's
+            cost; lingosum also caps a sentence at twice its input plus 10).
         frontend_timeout_ms: what the web page waits for an answer.
     """
 
@@ -43,6 +45,7 @@ class ServeConfig:
     req_limit: int = 300
     timeout_s: float = 60.0
     beams: int = 4
+    max_tokens: int = 512
     frontend_timeout_ms: int = 60_000
 
     @property
@@ -57,7 +60,7 @@ class ServeConfig:
         for name in ("char_limit", "batch_limit", "batch_window_ms", "req_limit"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"--{name.replace('_', '-')} must be 0 or more")
-        for name in ("max_batch", "max_queue", "beams"):
+        for name in ("max_batch", "max_queue", "beams", "max_tokens"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be 1 or more")
         if self.timeout_s <= 0:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from lingosum.registry import Registry
 from lingosum.segment import split_paragraphs, split_sentences
+from lingosum.serve.config import ServeConfig
 from lingosum.serve.limits import ApiError
 
 TEXT, HTML = "text", "html"
@@ -75,7 +76,7 @@ class Detected:
 
 
 def make_runner(
-    engine: ServeEngine, beams: int, batch_size: int
+    engine: ServeEngine, config: ServeConfig
 ) -> Callable[[Hashable, Sequence[Job]], list[Any]]:
     """The batcher's model call: all jobs' texts in one engine call, split back per job.
 
@@ -90,17 +91,17 @@ def make_runner(
         sources: list[str | None] = [source for job in jobs for source in job.sources]
         if key.task == "summarize":
             outputs = engine.summarize_many(
-                texts, key.targets, sources=sources, options=summarize_options(key, beams)
+                texts, key.targets, sources=sources, options=summarize_options(key, config)
             )
         elif key.fmt == HTML:
-            options = translate_options(replace(key, alternatives=0), beams, batch_size)
+            options = translate_options(replace(key, alternatives=0), config)
             outputs = _translate_html(engine, texts, sources, key.targets, options)
         else:
             outputs = engine.translate_many(
                 texts,
                 key.targets,
                 sources=sources,
-                options=translate_options(key, beams, batch_size),
+                options=translate_options(key, config),
             )
         results, start = [], 0
         for job in jobs:
@@ -111,22 +112,25 @@ def make_runner(
     return run
 
 
-def translate_options(key: JobKey, beams: int, batch_size: int) -> Any:
+def translate_options(key: JobKey, config: ServeConfig) -> Any:
     """Decoding options: the model batch as large as the batcher's, so that a merged
     batch is one model call; n-best alternatives need as many beams as hypotheses."""
     from lingosum.translate import TranslateOptions
 
     hypotheses = key.alternatives + 1
     return TranslateOptions(
-        num_beams=max(beams, hypotheses), batch_size=batch_size, num_hypotheses=hypotheses
+        num_beams=max(config.beams, hypotheses),
+        batch_size=config.max_batch,
+        max_new_tokens=config.max_tokens,
+        num_hypotheses=hypotheses,
     )
 
 
-def summarize_options(key: JobKey, beams: int) -> Any:
+def summarize_options(key: JobKey, config: ServeConfig) -> Any:
     from lingosum.summarize import SummarizeOptions
-    from lingosum.translate import TranslateOptions
 
-    return SummarizeOptions(key.length, beams, translation=TranslateOptions(num_beams=beams))
+    translation = translate_options(JobKey("translate", key.targets), config)
+    return SummarizeOptions(key.length, config.beams, translation=translation)
 
 
 def _translate_html(

@@ -20,9 +20,6 @@ if TYPE_CHECKING:
 
     from lingosum.engine import Engine
 
-# Text used to load each translation model at start; its translation is thrown away.
-_WARM_UP = "Hello."
-
 
 def listen(host: str, port: int) -> socket.socket:
     """A listening TCP socket on ``host``:``port`` (port 0 picks a free one).
@@ -44,18 +41,27 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def preload(engine: Engine, config: ServeConfig) -> int:
-    """Load every model the server may need now rather than on the first request.
+    """Load every model the offered routes and the summarizer use, now rather than on the
+    first request. All are checked (fetched when allowed) before any loads, so a missing
+    one stops the start at once.
 
     Returns:
-        How many models were loaded.
+        How many models are loaded.
 
     Raises:
         ModelError: a model is missing or broken.
     """
     languages = offered(engine.registry, config.targets)
-    for source, targets in languages.pairs.items():
-        engine.translate_many([_WARM_UP], list(targets), sources=[source])
-    engine.prepare("summarize", list(languages.targets))
+    specs = [
+        spec
+        for source, targets in languages.pairs.items()
+        for spec in engine.job_models("translate", list(targets), source)
+    ]
+    specs += engine.job_models("summarize", list(languages.targets), None)
+    unique = list(dict.fromkeys(specs))
+    engine.check_models(unique)
+    for spec in unique:
+        engine.load(spec)
     return len(engine.loaded())
 
 
