@@ -28,8 +28,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-from lingosum.batch.naming import Namer
+from lingosum.batch.naming import Namer, safe_relpath
 from lingosum.errors import InputError
+from lingosum.fetch import is_url
 from lingosum.textio import (
     PIPE_HINT,
     byte_limit,
@@ -42,6 +43,7 @@ from lingosum.textio import (
 
 TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
 TABLE_SUFFIXES = (".jsonl", *TABLE_DELIMITERS)
+HTML_SUFFIXES = (".html", ".htm")
 STDIN_NAME = "<stdin>"
 ROW_ID_DIGITS = 12
 
@@ -59,13 +61,15 @@ class InputOptions:
         max_chars: longer documents fail (``None`` = no limit; reading still stops at
             :data:`lingosum.textio.UNLIMITED_BYTES`).
         exclude: a path never read as input (the job's own output).
+        offline: refuse URLs (each becomes a failed record) instead of fetching them.
     """
 
-    globs: tuple[str, ...] = ("*.txt", "*.md")
+    globs: tuple[str, ...] = ("*.txt", "*.md", "*.html", "*.htm")
     text_field: str = "text"
     id_field: str = "id"
     max_chars: int | None = 2_000_000
     exclude: Path | None = None
+    offline: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ class Document:
 class Origin:
     """One thing named on the command line or found in a directory."""
 
-    kind: Literal["file", "table", "stdin", "special"]
+    kind: Literal["file", "table", "stdin", "special", "url"]
     path: Path
     name: str
     problem: str | None = None
@@ -107,6 +111,9 @@ def find_origins(inputs: Sequence[str], options: InputOptions) -> list[Origin]:
     for given in inputs:
         if given == "-":
             origins.append(Origin("stdin", Path("-"), STDIN_NAME))
+            continue
+        if is_url(given):
+            origins.append(Origin("url", Path(safe_relpath(given)), given))
             continue
         path = Path(given)
         if not path.exists():
@@ -215,6 +222,8 @@ def _read_origin(origin: Origin, options: InputOptions) -> Iterator[Document]:
         yield _text_document(origin, read, options)
     elif origin.kind == "file":
         yield _text_document(origin, partial(read_file, origin.path, options.max_chars), options)
+    elif origin.kind == "url":
+        yield _url_document(origin, options)
     else:
         try:
             for number, row in _rows(origin, options):
@@ -233,7 +242,38 @@ def _text_document(origin: Origin, read: Callable[[], bytes], options: InputOpti
     except OSError as error:
         reason = error.strerror or str(error)
         return Document(origin.name, source, path, error=f"cannot read {source}: {reason}")
+    if origin.path.suffix.lower() in HTML_SUFFIXES:
+        return _article_document(origin.name, source, path, decoded.text, decoded.warnings)
     return Document(origin.name, source, path, decoded.text, warnings=decoded.warnings)
+
+
+def _url_document(origin: Origin, options: InputOptions) -> Document:
+    """A web page: its id is the URL, its text the article (or the text it serves); a
+    page that cannot be fetched is a failed record, not the end of the job."""
+    from lingosum.fetch import fetch_url
+    from lingosum.markup import resolve_format
+
+    url, path = origin.name, f"{origin.path.as_posix()}.txt"
+    try:
+        fetched = fetch_url(url, offline=options.offline)
+    except InputError as error:
+        return Document(url, url, path, error=str(error))
+    if resolve_format(fetched.final_url, fetched.content_type, fetched.text) != "html":
+        return Document(url, url, path, fetched.text, warnings=fetched.warnings)
+    return _article_document(url, url, path, fetched.text, fetched.warnings)
+
+
+def _article_document(
+    doc_id: str, source: str, path: str, html: str, warnings: tuple[str, ...]
+) -> Document:
+    """A document whose text is the article of an HTML page (see lingosum.documents)."""
+    from lingosum.markup import extract_article
+
+    try:
+        article = extract_article(html, url=source if is_url(source) else None)
+    except InputError as error:
+        return Document(doc_id, source, path, error=f"{source}: {error}")
+    return Document(doc_id, source, path, article.text, warnings=warnings)
 
 
 def _rows(origin: Origin, options: InputOptions) -> Iterator[tuple[int, Any]]:

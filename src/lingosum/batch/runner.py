@@ -179,7 +179,7 @@ def run_batch(
     job = _job(options, engine, hooks)
     fmt = resolve_format(options.output, options.format)
     check_output(options.output, fmt, options.mode)
-    input_options = replace(options.inputs, exclude=options.output)
+    input_options = replace(options.inputs, exclude=options.output, offline=engine.settings.offline)
     origins = find_origins(inputs, input_options)
     tally = _Tally(count_documents(origins, input_options))
     _use_threads(options.threads, hooks.warning)
