@@ -45,7 +45,7 @@ def rss_mb() -> float:
 
 
 def worker_convert(release: Path, out: Path) -> dict[str, float]:
-    from lingosum.backends.ct2 import convert
+    from lingosum.backends.convert import convert
 
     started = time.perf_counter()
     convert(release, out, "int8")

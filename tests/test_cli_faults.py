@@ -278,12 +278,12 @@ def test_kill_during_retry_failed_rewrite_leftovers_are_removed(
 
 def test_stale_conversion_folders_are_removed_when_no_conversion_runs(tmp_path: Path) -> None:
     pytest.importorskip("ctranslate2")
-    from lingosum.backends import ct2
+    from lingosum.backends import convert
 
     target = tmp_path / "model-abc" / "int8"
     stale = tmp_path / "model-abc" / ".converting-int8-x1y2"
     (stale / "model").mkdir(parents=True)
-    ct2._clean_staging_if_idle(target)
+    convert.clean_staging_if_idle(target)
     assert not stale.exists()
 
 

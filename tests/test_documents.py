@@ -128,8 +128,8 @@ def test_batch_reads_urls_and_html_files_as_their_articles(
     url = f"{site}/baku-railway.html"
     missing = f"{site}/gone.html"
     done = lingosum(
-        "batch", url, missing, str(folder), "--task", "translate", "--to", "ru", "-o", str(out), *FAST,
-        models=models_toml,
+        "batch", url, missing, str(folder), "--task", "translate", "--to", "ru",
+        "-o", str(out), *FAST, models=models_toml,
     )  # fmt: skip
     assert done.returncode == 1, done.stderr  # the missing page is a failed record
     records = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
@@ -137,8 +137,8 @@ def test_batch_reads_urls_and_html_files_as_their_articles(
     assert records[url]["status"] == "ok" and records["story.html"]["status"] == "ok"
     assert "404" in records[missing]["error"]
     again = lingosum(
-        "batch", url, str(folder), "--task", "translate", "--to", "ru", "-o", str(out), "--resume", *FAST,
-        models=models_toml,
+        "batch", url, str(folder), "--task", "translate", "--to", "ru",
+        "-o", str(out), "--resume", *FAST, models=models_toml,
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert len(out.read_text(encoding="utf-8").splitlines()) == 3  # nothing redone

@@ -1,4 +1,4 @@
-"""Table tests for paragraph and sentence splitting, split_long and pack."""
+"""Table tests for paragraph and sentence splitting and split_long."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from lingosum.segment import pack, split_long, split_paragraphs, split_sentences
+from lingosum.segment import split_long, split_paragraphs, split_sentences
 
 
 def _non_space(text: str) -> str:
@@ -501,41 +501,3 @@ def test_split_long_mixed_levels() -> None:
 def test_split_long_rejects_zero_budget() -> None:
     with pytest.raises(ValueError):
         split_long("text", 0, len)
-
-
-# --- pack -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("items", "max_units", "expected"),
-    [
-        (["a b", "c", "d e f", "g"], 3, ["a b c", "d e f", "g"]),
-        (["a", "b", "c"], 10, ["a b c"]),
-        (["a", "b", "c"], 1, ["a", "b", "c"]),
-        ([], 5, []),
-        (["a b c d e f g"], 3, ["a b c", "d e f", "g"]),
-        (["x", "a b c d e", "y"], 2, ["x", "a b", "c d", "e y"]),
-    ],
-    ids=["greedy", "all-fit", "one-each", "empty", "split-long-item", "long-item-middle"],
-)
-def test_pack(items: list[str], max_units: int, expected: list[str]) -> None:
-    assert pack(items, max_units, _words) == expected
-
-
-def test_pack_custom_separator() -> None:
-    assert pack(["ab", "cd", "ef"], 5, len, sep="\n") == ["ab\ncd", "ef"]
-
-
-def test_pack_keeps_every_item_once_in_order() -> None:
-    rng = random.Random("pack")
-    for _ in range(200):
-        items = [f"s{i}" * rng.randint(1, 5) for i in range(rng.randint(0, 40))]
-        budget = rng.randint(15, 60)
-        chunks = pack(items, budget, len)
-        assert [piece for chunk in chunks for piece in chunk.split(" ")] == items
-        assert all(len(chunk) <= budget for chunk in chunks)
-
-
-def test_pack_rejects_zero_budget() -> None:
-    with pytest.raises(ValueError):
-        pack(["a"], 0, len)

@@ -43,8 +43,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from lingosum import shorttext
 from lingosum.errors import InputError
+from lingosum.shorttext import rank_words, tokens
 
 UNDETERMINED = "und"
 MIN_LETTERS = 3
@@ -292,10 +292,10 @@ def _judge_cyrillic(text: str) -> Ranked:
 
 def _rank_words(text: str, script: str) -> Ranked:
     """The word scorer's ranking of the first :data:`_RANK_WORDS` words of ``text``."""
-    words = shorttext.tokens(text.translate(_PLAIN))[:_RANK_WORDS]
+    words = tokens(text.translate(_PLAIN))[:_RANK_WORDS]
     if not words:
         return []
-    return shorttext.rank_words(words, script)
+    return rank_words(words, script)
 
 
 def _lower(text: str) -> str:

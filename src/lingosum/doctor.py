@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from lingosum import hub
-from lingosum.modelstore import Inventory, Route, inventory
+from lingosum.errors import first_line
+from lingosum.modelstore import Inventory, inventory
 from lingosum.network import DEFAULT_TIMEOUT, Probe, hub_endpoint, probe
 from lingosum.registry import Registry
 
@@ -104,10 +105,6 @@ class DoctorReport:
     endpoint: str | None
     models: Inventory
     network: Probe | None = None
-
-    @property
-    def ready_routes(self) -> list[Route]:
-        return [route for route in self.models.routes if self.models.route_ready(route)]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -200,7 +197,7 @@ def _torch_gpus() -> tuple[tuple[Gpu, ...], str]:
     try:
         import torch
     except (ImportError, OSError) as error:
-        return (), f"torch not usable: {error}".splitlines()[0]
+        return (), f"torch not usable: {first_line(error)}"
     try:
         if not torch.cuda.is_available():
             return (), f"no CUDA device (torch {torch.__version__}, CUDA {torch.version.cuda})"
@@ -211,7 +208,7 @@ def _torch_gpus() -> tuple[tuple[Gpu, ...], str]:
             )
         )
     except RuntimeError as error:
-        return (), f"CUDA error: {error}".splitlines()[0]
+        return (), f"CUDA error: {first_line(error)}"
     return gpus, f"CUDA {torch.version.cuda}"
 
 

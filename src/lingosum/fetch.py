@@ -62,13 +62,23 @@ def fetch_url(
         FetchError: bad URL, offline, connection failure, HTTP error, redirect loop,
             timeout, body too large, or content that is not HTML or text.
     """
+    host = _check_url(url)
+    if offline:
+        raise FetchError(f"cannot fetch {url}: offline mode allows no network access")
+    limits = (timeout, max_bytes, max_redirects)
+    final_url, content_type, data = _download(url, host, limits)
+    text, warnings = _decode(url, data, content_type)
+    return Fetched(url, final_url, content_type, text, warnings)
+
+
+def _download(url: str, host: str, limits: tuple[float, int, int]) -> tuple[str, str, bytes]:
+    """(final URL, content type, body) of one GET, within the limits
+    (timeout, max bytes, max redirects)."""
     import httpx
 
     from lingosum import __version__
 
-    host = _check_url(url)
-    if offline:
-        raise FetchError(f"cannot fetch {url}: offline mode allows no network access")
+    timeout, max_bytes, max_redirects = limits
     headers = {
         "User-Agent": f"lingosum/{__version__}",
         "Accept": "text/html,application/xhtml+xml,text/markdown,text/plain;q=0.9,*/*;q=0.1",
@@ -86,7 +96,7 @@ def fetch_url(
         ):
             content_type = _check_response(url, response, max_bytes)
             data = _read_capped(url, response, max_bytes, deadline, timeout)
-            final_url = str(response.url)
+            return str(response.url), content_type, data
     except httpx.TooManyRedirects:
         raise FetchError(f"cannot fetch {url}: more than {max_redirects} redirects") from None
     except httpx.TimeoutException:
@@ -95,8 +105,6 @@ def fetch_url(
         raise FetchError(f"cannot connect to {host}: {first_line(error)}") from None
     except httpx.HTTPError as error:
         raise FetchError(f"cannot fetch {url}: {first_line(error)}") from None
-    text, warnings = _decode(url, data, content_type)
-    return Fetched(url, final_url, content_type, text, warnings)
 
 
 def _check_url(url: str) -> str:

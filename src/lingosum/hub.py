@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from lingosum.errors import ModelCorruptError, ModelError, ModelNotCachedError
+from lingosum.errors import ModelCorruptError, ModelError, ModelNotCachedError, first_line
 from lingosum.network import DEFAULT_TIMEOUT
 from lingosum.paths import hub_cache
 from lingosum.registry import ModelSpec
@@ -275,11 +275,11 @@ def _snapshot(spec: ModelSpec, *, offline: bool, force: bool = False) -> Path:
             f"is unreachable; when it answers, fetch it with: {fetch_hint(spec)}"
         ) from None
     except OSError as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise ModelError(f"cannot download model {spec.label}: {reason}") from None
+        raise ModelError(f"cannot download model {spec.label}: {first_line(error)}") from None
     except ValueError as error:  # huggingface_hub's HFValidationError: not a valid repo id
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise ModelError(f"{spec.model!r} is not a valid Hugging Face model id: {reason}") from None
+        raise ModelError(
+            f"{spec.model!r} is not a valid Hugging Face model id: {first_line(error)}"
+        ) from None
     return path
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from lingosum.errors import first_line
+
 DEFAULT_TIMEOUT = 4.0
 """Seconds a probe waits for a server to connect and answer."""
 HUB = "https://huggingface.co"
@@ -111,4 +113,4 @@ def _reason(error: object, server: str, timeout: float) -> str:
         return ""  # a TLS handshake answered: certificates are huggingface_hub's to judge
     if isinstance(error, OSError) and error.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
         return f"no route to {host}"
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return first_line(error) if isinstance(error, BaseException) else str(error)

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from lingosum.errors import ModelCorruptError, ModelError, ModelNotCachedError
+from lingosum.errors import ModelCorruptError, ModelError, ModelNotCachedError, first_line
 from lingosum.paths import lingosum_cache
 from lingosum.registry import ModelSpec
 
@@ -265,8 +265,9 @@ def _download(spec: ModelSpec, target: Path, expected: str | None, *, quiet: boo
             "nothing was kept"
         ) from None
     except OSError as error:  # requests' errors are OSErrors too
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise ModelError(f"cannot download release {spec.model} from {url}: {reason}") from None
+        raise ModelError(
+            f"cannot download release {spec.model} from {url}: {first_line(error)}"
+        ) from None
     return target
 
 
@@ -344,7 +345,7 @@ def convert_release(release: Path, output: Path, compute_type: str) -> None:
     from ctranslate2.converters import OpusMTConverter
     from ctranslate2.converters.marian import load_vocab
 
-    from lingosum.backends.ct2 import ConvertedInfo
+    from lingosum.backends.convert import ConvertedInfo
 
     manifest = Manifest.read(release)
     for name, (_, digest) in manifest.files.items():

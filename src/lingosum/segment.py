@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Literal
 
-__all__ = ["pack", "split_long", "split_paragraphs", "split_sentences"]
+__all__ = ["split_long", "split_paragraphs", "split_sentences"]
 
 _CLOSERS = "\"'”’»)]}›“」』）"
 _OPENERS = "\"'“‘„«‹‚([{¿¡「『（"
@@ -492,42 +492,3 @@ def _longest_fit(
         else:
             bad = middle
     return good
-
-
-def pack(
-    items: Sequence[str], max_units: int, count: Callable[[str], int], sep: str = " "
-) -> list[str]:
-    """Greedily pack consecutive items (sentences) into chunks that fit ``max_units``.
-
-    Args:
-        items: The items, in order.
-        max_units: The largest ``count`` a chunk may have; at least 1.
-        count: Length function, e.g. a tokenizer's token count.
-        sep: Put between items of one chunk.
-
-    Returns:
-        Chunks, each the ``sep``-join of consecutive items. Every item lands in exactly
-        one chunk, in order, except an item that alone exceeds ``max_units``: it is cut
-        with :func:`split_long` and its pieces are packed like items.
-
-    Raises:
-        ValueError: If ``max_units`` is less than 1.
-    """
-    if max_units < 1:
-        raise ValueError(f"max_units must be at least 1, got {max_units}")
-    chunks: list[str] = []
-    current: list[str] = []
-    for item in items:
-        if current and count(sep.join([*current, item])) <= max_units:
-            current.append(item)
-            continue
-        if current:
-            chunks.append(sep.join(current))
-        current = [item]
-        if count(item) > max_units:
-            pieces = split_long(item, max_units, count) or [item]
-            chunks.extend(pieces[:-1])
-            current = [pieces[-1]]
-    if current:
-        chunks.append(sep.join(current))
-    return chunks

@@ -17,24 +17,25 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
-import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from lingosum.backends.base import Backend, GenerationOptions, language_tokens_of
-from lingosum.errors import ConfigError, ModelError
+from lingosum.backends.convert import (
+    LAYOUT_VERSION,
+    META_FILE,
+    ConvertedInfo,
+    clean_staging_if_idle,
+    conversion_notice,
+    convert,
+    staging_dirs,
+)
+from lingosum.errors import ConfigError, ModelError, first_line
 from lingosum.hub import WEIGHT_FILES
 from lingosum.paths import lingosum_cache
 from lingosum.releases import MANIFEST as RELEASE_MANIFEST
-from lingosum.releases import is_release_dir
 
-# Bump when the layout of a converted directory changes: older conversions are then ignored.
-LAYOUT_VERSION = 1
-META_FILE = "lingosum.json"
 SPIECE_UNDERLINE = "\u2581"
 
 
@@ -71,43 +72,6 @@ def converted_dir(path: Path, compute_type: str, cache_key: str | None = None) -
     digest = hashlib.sha256(f"{LAYOUT_VERSION}|{resolved}|{stamp}".encode()).hexdigest()[:12]
     name = re.sub(r"[^A-Za-z0-9._@-]+", "--", cache_key or resolved.name).strip("-.") or "model"
     return cache_root() / "ct2" / f"{name}-{digest}" / compute_type
-
-
-@dataclass(frozen=True)
-class ConvertedInfo:
-    """What transformers takes from a model's configuration at run time, saved at conversion.
-
-    Attributes:
-        tokenizer: ``sentencepiece`` (Marian: source.spm, target.spm, vocab.json) or
-            ``tokenizers`` (tokenizer.json).
-        max_input_tokens: as the transformers backend computes it.
-        special_tokens: tokens never split and dropped from outputs.
-        unk_token: what a piece missing from the vocabulary becomes.
-        eos_token: appended to every Marian input.
-        target_prefix: tokens transformers forces at the start of the output (BART's
-            ``forced_bos_token_id``).
-        forced_eos: transformers forces EOS as the last allowed token.
-    """
-
-    tokenizer: str
-    max_input_tokens: int
-    special_tokens: tuple[str, ...]
-    unk_token: str
-    eos_token: str
-    target_prefix: tuple[str, ...] = ()
-    forced_eos: bool = False
-
-    @classmethod
-    def read(cls, directory: Path) -> ConvertedInfo:
-        data = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-        data.pop("layout", None)
-        for name in ("special_tokens", "target_prefix"):
-            data[name] = tuple(data.get(name, ()))
-        return cls(**data)
-
-    def write(self, directory: Path) -> None:
-        data = {"layout": LAYOUT_VERSION, **asdict(self)}
-        (directory / META_FILE).write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
 class Tokenizer(Protocol):
@@ -209,41 +173,22 @@ class CTranslate2Backend(Backend):
             ConfigError: the compute type is not supported on ``device``.
             ModelError: the model cannot be converted or loaded.
         """
-        import ctranslate2
-
-        compute = compute_type or default_compute_type(device)
-        supported = ctranslate2.get_supported_compute_types(device)
-        if compute not in supported:
-            raise ConfigError(
-                f"compute type {compute!r} is not supported on {device}; "
-                f"choose from {', '.join(sorted(supported))}"
-            )
+        compute = _check_compute_type(compute_type or default_compute_type(device), device)
         self.directory = converted_dir(path, compute, cache_key)
         if not (self.directory / META_FILE).exists():
             if notify is not None:
                 notify(conversion_notice(path, cache_key))
             convert(path, self.directory, compute)
-        elif _staging_dirs(self.directory):
-            _clean_staging_if_idle(self.directory)
+        elif staging_dirs(self.directory):
+            clean_staging_if_idle(self.directory)
         try:
             self.info = ConvertedInfo.read(self.directory)
         except (OSError, ValueError, TypeError) as error:
             raise ModelError(
-                f"the converted model in {self.directory} is damaged ({_first_line(error)}); "
+                f"the converted model in {self.directory} is damaged ({first_line(error)}); "
                 "delete that directory to convert again"
             ) from None
-        try:
-            self.translator = ctranslate2.Translator(
-                str(self.directory),
-                device=device,
-                compute_type=compute,
-                inter_threads=1,
-                intra_threads=_cpu_threads() if device == "cpu" else 0,
-            )
-        except (RuntimeError, ValueError, OSError) as error:
-            raise ModelError(
-                f"CTranslate2 cannot load {self.directory}: {_first_line(error)}"
-            ) from None
+        self.translator = _open_translator(self.directory, device, compute)
         self.tokenizer: Tokenizer = (
             MarianPieces(self.directory, self.info)
             if self.info.tokenizer == "sentencepiece"
@@ -290,171 +235,45 @@ class CTranslate2Backend(Backend):
         return [[list(tokens) for tokens in result.hypotheses] for result in results]
 
 
+def _check_compute_type(compute: str, device: str) -> str:
+    """``compute`` if CTranslate2 supports it on ``device``.
+
+    Raises:
+        ConfigError: it does not.
+    """
+    import ctranslate2
+
+    supported = ctranslate2.get_supported_compute_types(device)
+    if compute not in supported:
+        raise ConfigError(
+            f"compute type {compute!r} is not supported on {device}; "
+            f"choose from {', '.join(sorted(supported))}"
+        )
+    return compute
+
+
+def _open_translator(directory: Path, device: str, compute: str) -> Any:
+    """A ``ctranslate2.Translator`` on a converted model.
+
+    Raises:
+        ModelError: CTranslate2 cannot load it.
+    """
+    import ctranslate2
+
+    try:
+        return ctranslate2.Translator(
+            str(directory),
+            device=device,
+            compute_type=compute,
+            inter_threads=1,
+            intra_threads=_cpu_threads() if device == "cpu" else 0,
+        )
+    except (RuntimeError, ValueError, OSError) as error:
+        raise ModelError(f"CTranslate2 cannot load {directory}: {first_line(error)}") from None
+
+
 def _cpu_threads() -> int:
     """CPUs this process may run on (a container's limit, not the host's count)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
-
-
-def conversion_notice(path: Path, cache_key: str | None) -> str:
-    """``converting <model> to CTranslate2 once, about N s``: N scales README's measured
-    4.9 s for a Marian-size model (about 300 MB of weights) by this model's weights."""
-    weights = sum(
-        f.stat().st_size for f in path.glob("*") if f.suffix in {".safetensors", ".bin", ".npz"}
-    )
-    seconds = max(1, round(5 * weights / 300e6))
-    name = cache_key or path.name
-    return f"converting {name} to CTranslate2 once, about {seconds} s (later runs reuse it)"
-
-
-def convert(path: Path, target: Path, compute_type: str) -> None:
-    """Convert the transformers model in ``path`` into ``target`` (imports torch).
-
-    The conversion is written to a temporary directory next to ``target`` and renamed into
-    place, so concurrent processes never see half a model; a file lock makes a second
-    process wait for the first one's conversion instead of repeating it.
-
-    Raises:
-        ModelError: CTranslate2 cannot convert this model, or the cache is not writable.
-    """
-    from filelock import FileLock
-
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(target) + ".lock"):
-            _remove_staging(target)
-            if not (target / META_FILE).exists():
-                _convert_staged(path, target, compute_type)
-    except OSError as error:
-        raise ModelError(f"cannot write the conversion cache: {_first_line(error)}") from None
-
-
-def _staging_prefix(target: Path) -> str:
-    return f".converting-{target.name}-"
-
-
-def _staging_dirs(target: Path) -> list[Path]:
-    """Staging directories of conversions into ``target`` (live or left by a killed run)."""
-    return sorted(target.parent.glob(_staging_prefix(target) + "*"))
-
-
-def _remove_staging(target: Path) -> None:
-    """Remove staging directories a killed conversion left. Call only while holding the
-    target's lock: every live conversion into ``target`` holds it, so any found are stale."""
-    for staging in _staging_dirs(target):
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _clean_staging_if_idle(target: Path) -> None:
-    """Remove stale staging directories unless a conversion into ``target`` is running."""
-    from filelock import FileLock, Timeout
-
-    try:
-        with FileLock(str(target) + ".lock", timeout=0):
-            _remove_staging(target)
-    except (Timeout, OSError):
-        return  # converting right now, or the cache is read-only: nothing to clean
-
-
-def _convert_staged(path: Path, target: Path, compute_type: str) -> None:
-    staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(target), dir=target.parent))
-    try:
-        _convert_into(path, staging / "model", compute_type)
-        _publish(staging / "model", target)
-    # CTranslate2's converter runs arbitrary model-loading code that fails in many ways
-    # (missing attributes, unsupported architectures, unreadable weights); each is one reason
-    # the model cannot be converted, which the caller reports or falls back from.
-    except Exception as error:
-        raise ModelError(
-            f"CTranslate2 cannot convert the model in {path}: {_first_line(error)}"
-        ) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _convert_into(path: Path, output: Path, compute_type: str) -> None:
-    if is_release_dir(path):
-        from lingosum.releases import convert_release
-
-        convert_release(path, output, compute_type)
-        return
-    converter = _converter_class()(str(path))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        converter.convert(str(output), quantization=compute_type)
-    _save_tokenizer(converter.tokenizer, converter.model, path, output)
-
-
-def _publish(output: Path, target: Path) -> None:
-    """Move a finished conversion into place, unless another process got there first."""
-    try:
-        output.rename(target)
-    except OSError:
-        if (target / META_FILE).exists():
-            return
-        # A directory without META_FILE is left over from an interrupted older layout.
-        shutil.rmtree(target, ignore_errors=True)
-        output.rename(target)
-
-
-def _converter_class() -> Any:
-    """CTranslate2's TransformersConverter, adapted to transformers 5 and keeping what it
-    loaded (the tokenizer and the model) for :func:`_save_tokenizer`."""
-    import transformers
-    from ctranslate2.converters import TransformersConverter
-
-    transformers.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
-
-    class Converter(TransformersConverter):
-        model: Any = None
-        tokenizer: Any = None
-
-        def load_model(self, model_class: Any, name: str, **kwargs: Any) -> Any:
-            self.model = super().load_model(model_class, name, **kwargs)
-            # CTranslate2 4.8's BART loader reads config.normalize_before, which transformers
-            # 5 dropped from BartConfig; BART and its descendants are post-norm.
-            if not hasattr(self.model.config, "normalize_before"):
-                self.model.config.normalize_before = False
-            return self.model
-
-        def load_tokenizer(self, tokenizer_class: Any, name: str, **kwargs: Any) -> Any:
-            self.tokenizer = super().load_tokenizer(tokenizer_class, name, **kwargs)
-            return self.tokenizer
-
-    return Converter
-
-
-def _save_tokenizer(tokenizer: Any, model: Any, source: Path, output: Path) -> None:
-    """Store the tokenizer and the decoding details in ``output`` (see ConvertedInfo)."""
-    from lingosum.backends.hf import input_limit
-
-    if hasattr(tokenizer, "spm_files"):
-        kind = "sentencepiece"
-        for name in ("source.spm", "target.spm"):
-            shutil.copyfile(source / name, output / name)
-        vocab = json.dumps(tokenizer.get_vocab(), ensure_ascii=False)
-        (output / "vocab.json").write_text(vocab, encoding="utf-8")
-    elif hasattr(tokenizer, "backend_tokenizer"):
-        kind = "tokenizers"
-        tokenizer.backend_tokenizer.save(str(output / "tokenizer.json"))
-    else:
-        raise ValueError(f"no tokenizer without transformers for {type(tokenizer).__name__}")
-    generation = model.generation_config
-    forced_bos = getattr(generation, "forced_bos_token_id", None)
-    info = ConvertedInfo(
-        tokenizer=kind,
-        max_input_tokens=input_limit(tokenizer, model.config),
-        special_tokens=tuple(tokenizer.all_special_tokens),
-        unk_token=str(tokenizer.unk_token),
-        eos_token=str(tokenizer.eos_token),
-        target_prefix=() if forced_bos is None else (tokenizer.convert_ids_to_tokens(forced_bos),),
-        forced_eos=getattr(generation, "forced_eos_token_id", None) is not None,
-    )
-    info.write(output)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
