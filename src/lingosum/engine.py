@@ -26,9 +26,17 @@ from pathlib import Path
 from lingosum.backends.base import Backend
 from lingosum.detect import Detection, detect_language
 from lingosum.errors import EngineClosedError, InputError
-from lingosum.registry import MODELS_ENV, PIVOT, TASKS, ModelSpec, Registry, check_target
+from lingosum.registry import (
+    MODELS_ENV,
+    PIVOT,
+    TASKS,
+    ModelSpec,
+    Registry,
+    check_target,
+    route_warnings,
+)
 from lingosum.settings import ModelUse, Settings
-from lingosum.summarize.engine import Condensed, SummarizeOptions, Summary, condense
+from lingosum.summarize.engine import ReadSummary, SummarizeOptions, Summary, condense
 from lingosum.translate.engine import TranslateOptions, Translation, translate_leg
 
 logger = logging.getLogger("lingosum")
@@ -382,9 +390,9 @@ class Engine:
 
     def _condense_all(
         self, texts: Sequence[str], languages: Sequence[str], options: SummarizeOptions
-    ) -> list[_Condensed]:
+    ) -> list[ReadSummary]:
         """Each document summarized in its summarizer's language (translated there first)."""
-        done: list[_Condensed | None] = [None] * len(texts)
+        done: list[ReadSummary | None] = [None] * len(texts)
         single = replace(options.translation, num_hypotheses=1)
         for language in sorted(set(languages)):
             reader = self.registry.reader(language)
@@ -397,30 +405,8 @@ class Engine:
             with loaded.lock:
                 condensed = condense([row[0] for row in outputs], reader, loaded.backend, options)
             for i, result in zip(indices, condensed, strict=True):
-                done[i] = _Condensed(result, reader, (*uses, loaded.use(spec)))
+                done[i] = ReadSummary(result, reader, (*uses, loaded.use(spec)))
         return [item for item in done if item is not None]
-
-
-@dataclass(frozen=True)
-class _Condensed:
-    """One document's summary in its summarizer's language, and the models used so far."""
-
-    condensed: Condensed
-    reader: str
-    uses: tuple[ModelUse, ...]
-
-    def summary(
-        self, text: str, language: str, target: str, leg_uses: Sequence[ModelUse]
-    ) -> Summary:
-        return Summary(
-            text=text,
-            source_language=language,
-            target_language=target,
-            chunks=self.condensed.chunks,
-            rounds=self.condensed.rounds,
-            models=(*self.uses, *leg_uses),
-            warnings=self.condensed.warnings,
-        )
 
 
 def _translation(
@@ -438,11 +424,6 @@ def _translation(
         warnings=route_warnings(route),
         alternatives=tuple(hypotheses[1:]),
     )
-
-
-def route_warnings(route: Sequence[ModelSpec]) -> tuple[str, ...]:
-    """The cautions a route's results carry (a model with a weak published score)."""
-    return tuple(spec.warning for spec in route if spec.warning)
 
 
 _defaults: dict[tuple[Settings, str], Engine] = {}

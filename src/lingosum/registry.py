@@ -7,7 +7,7 @@ when one exists, else two legs that pivot through English.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -372,3 +372,8 @@ def check_hub_id(model: str, where: str) -> str:
     from lingosum.models_file import check_hub_id as check
 
     return check(model, where)
+
+
+def route_warnings(route: Sequence[ModelSpec]) -> tuple[str, ...]:
+    """The cautions a route's results carry (a model with a weak published score)."""
+    return tuple(spec.warning for spec in route if spec.warning)

@@ -164,3 +164,26 @@ def condense(
             "the summary is the joined partial summaries of the last pass",
         )
     return [Condensed(current[i], chunks[i], rounds[i], warnings[i]) for i in range(len(texts))]
+
+
+@dataclass(frozen=True)
+class ReadSummary:
+    """One document's summary in its summarizer's language (``reader``), and the models
+    used so far; :meth:`summary` gives it in a target language."""
+
+    condensed: Condensed
+    reader: str
+    uses: tuple[ModelUse, ...]
+
+    def summary(
+        self, text: str, language: str, target: str, leg_uses: Sequence[ModelUse]
+    ) -> Summary:
+        return Summary(
+            text=text,
+            source_language=language,
+            target_language=target,
+            chunks=self.condensed.chunks,
+            rounds=self.condensed.rounds,
+            models=(*self.uses, *leg_uses),
+            warnings=self.condensed.warnings,
+        )
