@@ -230,9 +230,22 @@ class CTranslate2Backend(Backend):
             length_penalty=options.length_penalty,
             no_repeat_ngram_size=options.no_repeat_ngram_size,
             max_input_length=0,
-            max_batch_size=0,
+            max_batch_size=token_budget(max(options.num_beams, count)),
+            batch_type="tokens",
         )
         return [[list(tokens) for tokens in result.hypotheses] for result in results]
+
+
+# Source tokens per CTranslate2 call, shared by the beams: the decoder's cache grows with
+# batch x beams x output length, and without this bound a batch of long sentences at beam 4
+# peaked at 731 MB on a Marian-base model (bench/releases.py); with it, see the README.
+BEAM_TOKEN_BUDGET = 2048
+
+
+def token_budget(beams: int) -> int:
+    """The most source tokens one CTranslate2 call takes at ``beams`` (at least one
+    sentence is always taken, however long)."""
+    return max(64, BEAM_TOKEN_BUDGET // max(1, beams))
 
 
 def _check_compute_type(compute: str, device: str) -> str:

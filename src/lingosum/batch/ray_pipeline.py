@@ -110,12 +110,37 @@ def connected(ray: ModuleType, cluster: RayOptions) -> Iterator[None]:
         yield
         return
     env = {name: os.environ[name] for name in FORWARDED_ENV if os.environ.get(name)}
+    with _quiet_ray(), _joined(ray, cluster, env):
+        yield
+
+
+QUIET_LOGGERS = ("ray", "ray.data")
+
+
+@contextmanager
+def _quiet_ray() -> Iterator[None]:
+    """Keep Ray's informational lines (execution plans, progress, notices about its own
+    settings) off the terminal, where lingosum's progress and warnings go; errors still
+    show."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+@contextmanager
+def _joined(ray: ModuleType, cluster: RayOptions, env: dict[str, str]) -> Iterator[None]:
     try:
         ray.init(
             address=cluster.address,
             runtime_env={"env_vars": env},
             log_to_driver=False,
-            logging_level=logging.WARNING,
+            logging_level=logging.ERROR,
             include_dashboard=False,
         )
     except (ConnectionError, RuntimeError, ValueError) as error:
@@ -138,16 +163,16 @@ def results(
     cluster: RayOptions,
 ) -> Iterator[dict[str, Any]]:
     """The result rows, one per shard, in the order they finish."""
-    context = ray.data.DataContext.get_current()
-    context.execution_options.preserve_order = False
-    context.enable_progress_bars = False  # lingosum shows its own
-    context.print_on_execution_start = False
-    dataset = ray.data.from_items(shards, override_num_blocks=len(shards))
     with warnings.catch_warnings():
-        # Ray 2.60 has no named parameter for task retries yet and warns about the
-        # generic ones; without a bound, a document that crashes its worker is retried
-        # forever.
+        # Ray 2.60 warns about its own context fields, and has no named parameter for task
+        # retries yet (it warns about the generic ones); without a bound, a document that
+        # crashes its worker would be retried forever.
         warnings.simplefilter("ignore", DeprecationWarning)
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = False
+        context.enable_progress_bars = False  # lingosum shows its own
+        context.print_on_execution_start = False
+        dataset = ray.data.from_items(shards, override_num_blocks=len(shards))
         mapped = dataset.map_batches(
             ShardWorker,
             fn_constructor_args=(settings, plan),
