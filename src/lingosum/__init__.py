@@ -14,16 +14,18 @@ from __future__ import annotations
 import lingosum.summarize
 import lingosum.translate  # noqa: F401
 from lingosum.detect import Candidate, Detection, detect_language
+from lingosum.engine import Engine
 from lingosum.errors import LingosumError
 from lingosum.settings import ModelUse, Settings
 from lingosum.summarize.engine import SummarizeOptions, Summary, summarize, summarize_batch
 from lingosum.translate.engine import TranslateOptions, Translation, translate, translate_batch
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 
 __all__ = [
     "Candidate",
     "Detection",
+    "Engine",
     "LingosumError",
     "ModelUse",
     "Settings",
