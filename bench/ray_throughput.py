@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from batch_throughput import BENCH_MODELS, TARGET, count_records, make_documents  # noqa: E402
 
-from ray_cluster import LOOPBACK, local_cluster  # noqa: E402
+from ray_cluster import CLUSTER_ENV, local_cluster  # noqa: E402
 
 WORKER_LINE = re.compile(r"worker (\S+): (\d+) documents in ([\d.]+) s of work")
 
@@ -73,7 +73,7 @@ def main() -> None:
         sentences = make_documents(docs, args.docs)
         models = root / "models.toml"
         models.write_text(f'[translator]\n"en-{TARGET}" = "{model}"\n', encoding="utf-8")
-        env = {**os.environ, **LOOPBACK, "HF_HOME": str(root / "hf"), "HF_HUB_OFFLINE": "1"}
+        env = {**os.environ, **CLUSTER_ENV, "HF_HOME": str(root / "hf"), "HF_HUB_OFFLINE": "1"}
 
         def batch(inputs: Path, out: str, *extra: str) -> list[str]:
             return [sys.executable, "-m", "lingosum", "batch", str(inputs), "--task",

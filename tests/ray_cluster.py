@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -17,9 +18,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-# Ray otherwise replaces 127.0.0.1 with the machine's address and listens on every
-# interface; with this it keeps every server on the loopback. Drivers need it too.
-LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+# The environment of the head node and of every driver that joins it. Ray otherwise
+# replaces 127.0.0.1 with the machine's address and listens on every interface; the first
+# variable keeps every server on the loopback. The token (fresh for each session) makes
+# the cluster and its drivers independent of a ~/.ray/auth_token left by another Ray.
+CLUSTER_ENV = {
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+    "RAY_AUTH_MODE": "token",
+    "RAY_AUTH_TOKEN": secrets.token_hex(32),
+}
 STARTUP_SECONDS = 180
 OBJECT_STORE_BYTES = 200 * 2**20
 
@@ -85,7 +92,7 @@ def local_cluster(temp: Path, cpus: int = 2) -> Iterator[str]:
             command,
             stdout=sink,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **LOOPBACK},
+            env={**os.environ, **CLUSTER_ENV},
             start_new_session=True,
         )
     try:

@@ -20,7 +20,7 @@ import pytest
 
 from cli_helpers import assert_clean_failure, isolated_env_vars, lingosum_command, run_lingosum
 from model_factory import corpus_lines
-from ray_cluster import LOOPBACK, local_cluster
+from ray_cluster import CLUSTER_ENV, local_cluster
 
 JOB_SECONDS = 420
 TARGETS = ("az", "ru")
@@ -35,7 +35,7 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def address(ray_cluster: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    for name, value in LOOPBACK.items():
+    for name, value in CLUSTER_ENV.items():
         monkeypatch.setenv(name, value)
     return ray_cluster
 
@@ -82,7 +82,7 @@ def essence(found: dict[tuple[str, str], dict[str, object]]) -> dict[object, obj
 
 
 def env(home: Path) -> dict[str, str]:
-    return isolated_env_vars(home, **LOOPBACK)
+    return isolated_env_vars(home, **CLUSTER_ENV)
 
 
 def test_ray_records_equal_local_records(address: str, tmp_path: Path, models_toml: Path) -> None:

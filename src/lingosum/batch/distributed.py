@@ -36,10 +36,10 @@ from lingosum.batch.runner import (
     BatchOptions,
     BatchReport,
     Hooks,
-    _job,
-    _resume_check,
-    _Tally,
-    _todo,
+    Tally,
+    make_job,
+    pending_targets,
+    resume_check,
 )
 from lingosum.batch.work import Job
 from lingosum.engine import Engine
@@ -117,8 +117,7 @@ def run_ray_batch(
     :func:`~lingosum.batch.run_batch`.
 
     Args:
-        inputs, options, settings, hooks: as for ``run_batch`` (``options.threads`` is the
-            threads of each worker; 0 means 1).
+        inputs, options, settings, hooks: as for ``run_batch`` (threads are per worker).
         cluster: where and how wide (default: one worker on a local cluster).
         on_shard: called in the driver as each shard's results are written.
 
@@ -126,17 +125,15 @@ def run_ray_batch(
         The counts, and what each worker did.
 
     Raises:
-        ConfigError: Ray is not installed, bad cluster options, or the cluster cannot be
-            reached; and everything ``run_batch`` raises.
-        ClusterError: the cluster failed (a shard's worker died more than ``retries``
-            times); records written so far are kept for ``--resume``.
+        ConfigError: no Ray, bad cluster options, or no cluster; and as ``run_batch``.
+        ClusterError: a shard's worker died too often; records so far are kept.
     """
     ray = import_ray()
     cluster = checked(cluster or RayOptions())
     hooks = hooks or Hooks()
     settings = _portable(settings or Settings())
     with Engine(settings, notify=hooks.warning) as planner:
-        job = _job(options, planner, hooks)
+        job = make_job(options, planner, hooks)
         output, documents, tally = _open(inputs, options, job)
         stats: dict[str, WorkerStats] = {}
         try:
@@ -153,8 +150,7 @@ def run_ray_batch(
                     rows = results(ray, shards, settings, plan, cluster)
                     for done in _consume(rows, tickets, output, tally, hooks):
                         _add(stats, done)
-                        if on_shard is not None:
-                            on_shard(done)
+                        (on_shard or _ignore)(done)
             for message in output.notes():
                 hooks.warning(message)
         finally:
@@ -162,20 +158,26 @@ def run_ray_batch(
     return RayReport(tally.report(options.output), tuple(stats.values()))
 
 
+def _ignore(_: object) -> None:
+    return None
+
+
 def _open(
     inputs: Sequence[str], options: BatchOptions, job: Job
-) -> tuple[Output, Iterator[Document], _Tally]:
+) -> tuple[Output, Iterator[Document], Tally]:
     """Check everything that can be checked before Ray starts, then open (and lock) the
     output: the same steps, in the same order, as the local executor."""
     fmt = resolve_format(options.output, options.format)
     check_output(options.output, fmt, options.mode)
-    input_options = replace(options.inputs, exclude=options.output)
+    input_options = replace(
+        options.inputs, exclude=options.output, offline=job.engine.settings.offline
+    )
     origins = find_origins(inputs, input_options)
-    tally = _Tally(count_documents(origins, input_options))
+    tally = Tally(count_documents(origins, input_options))
     # A model missing here stops the job before Ray starts; this node needs the models
     # anyway: their cached commits are part of every record's fingerprint.
     job.engine.check_models(job.engine.job_models(job.task, job.targets, job.source))
-    output = open_output(options.output, fmt, options.mode, job.task, _resume_check(options, job))
+    output = open_output(options.output, fmt, options.mode, job.task, resume_check(options, job))
     return output, read_documents(origins, input_options), tally
 
 
@@ -202,7 +204,7 @@ def _plan(
     output: Output,
     job: Job,
     size: int,
-    tally: _Tally,
+    tally: Tally,
     hooks: Hooks,
     workers: int,
 ) -> tuple[dict[str, _Ticket], list[dict[str, str]]]:
@@ -212,7 +214,7 @@ def _plan(
     so a few big shards would leave the others idle)."""
     tickets: dict[str, _Ticket] = {}
     for document in documents:
-        todo = _todo(document, job, output, tally, hooks)
+        todo = pending_targets(document, job, output, tally, hooks)
         if todo is not None:
             tickets[document.id] = _Ticket(document, *todo)
     pending = list(tickets.values())
@@ -232,7 +234,7 @@ def _consume(
     rows: Iterator[dict[str, Any]],
     tickets: dict[str, _Ticket],
     output: Output,
-    tally: _Tally,
+    tally: Tally,
     hooks: Hooks,
 ) -> Iterator[ShardDone]:
     """Write each result row's records once, in the order rows arrive."""
@@ -255,7 +257,7 @@ def _consume(
         )
 
 
-def _write(ticket: _Ticket | None, records: list[Any], output: Output, tally: _Tally) -> None:
+def _write(ticket: _Ticket | None, records: list[Any], output: Output, tally: Tally) -> None:
     """Write a document's records, unless they were written already (``ticket`` is gone:
     a retried shard's second answer) or were not asked for."""
     if ticket is None:

@@ -309,30 +309,40 @@ def open_journal(
         lock.release()
         raise
     try:
-        notes = []
-        if remove_temporaries(path.parent, f".{path.name}."):
-            notes.append(f"{path}: removed a temporary file left by an interrupted run")
         if start_over:
             journal.truncate(0)
-        survey = _survey(path, codec, task)
-        if survey.complete < journal.size:
-            notes.append(f"{path}: removed a partial record left by an interrupted run")
-        if vet is not None:
-            vet(survey.records)
-        if survey.superseded or (retry_failed and survey.failed):
-            journal.rewrite(codec, task, survey.keep(retry_failed))
-            if survey.superseded:
-                notes.append(f"{path}: removed {survey.superseded} superseded record(s)")
-        elif survey.complete < journal.size:
-            journal.truncate(survey.complete)
-        if journal.size == 0 and codec.header:
-            journal.append(codec.header)
+        survey, notes = _repair(journal, codec, task, retry_failed, vet)
     except BaseException:
         journal.close()
         raise
     kept = {k: r for k, r in survey.records.items() if not (retry_failed and not r.ok)}
     done = {key: record.status for key, record in kept.items()}
     return journal, Recovered(done, kept, tuple(notes))
+
+
+def _repair(
+    journal: Journal, codec: Codec, task: str, retry_failed: bool, vet: Vet | None
+) -> tuple[_Survey, list[str]]:
+    """Under the journal's lock: make its file valid (see :func:`open_journal`); returns
+    what it holds and what was repaired."""
+    path = journal.path
+    notes = []
+    if remove_temporaries(path.parent, f".{path.name}."):
+        notes.append(f"{path}: removed a temporary file left by an interrupted run")
+    survey = _survey(path, codec, task)
+    if survey.complete < journal.size:
+        notes.append(f"{path}: removed a partial record left by an interrupted run")
+    if vet is not None:
+        vet(survey.records)
+    if survey.superseded or (retry_failed and survey.failed):
+        journal.rewrite(codec, task, survey.keep(retry_failed))
+        if survey.superseded:
+            notes.append(f"{path}: removed {survey.superseded} superseded record(s)")
+    elif survey.complete < journal.size:
+        journal.truncate(survey.complete)
+    if journal.size == 0 and codec.header:
+        journal.append(codec.header)
+    return survey, notes
 
 
 def _survey(path: Path, codec: Codec, task: str) -> _Survey:

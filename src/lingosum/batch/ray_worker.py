@@ -25,7 +25,7 @@ from typing import Any
 
 from lingosum.batch.inputs import Document
 from lingosum.batch.records import Record
-from lingosum.batch.runner import _language
+from lingosum.batch.runner import document_language
 from lingosum.batch.work import Item, Job, preflight, process
 from lingosum.engine import Engine
 from lingosum.errors import LingosumError
@@ -165,7 +165,7 @@ def run_shard(
     items: list[Item] = []
     positions: list[int] = []
     for position, (document, targets) in enumerate(work):
-        language, error = _language(document, job)
+        language, error = document_language(document, job)
         if error is not None or language is None:
             done[position] = [job.failure(document, language, t, error or "") for t in targets]
             continue

@@ -111,7 +111,7 @@ class Hooks:
     warning: Callable[[str], None] = _ignore
 
 
-class _Tally:
+class Tally:
     """Running counts of a job."""
 
     def __init__(self, total: int) -> None:
@@ -176,30 +176,37 @@ def run_batch(
     if engine is None:
         with Engine(settings, notify=hooks.warning) as own:
             return run_batch(inputs, options, hooks=hooks, engine=own)
-    job = _job(options, engine, hooks)
+    job = make_job(options, engine, hooks)
     fmt = resolve_format(options.output, options.format)
     check_output(options.output, fmt, options.mode)
     input_options = replace(options.inputs, exclude=options.output, offline=engine.settings.offline)
     origins = find_origins(inputs, input_options)
-    tally = _Tally(count_documents(origins, input_options))
+    tally = Tally(count_documents(origins, input_options))
     _use_threads(options.threads, hooks.warning)
     preflight(job)
-    output = open_output(options.output, fmt, options.mode, job.task, _resume_check(options, job))
+    output = open_output(options.output, fmt, options.mode, job.task, resume_check(options, job))
     try:
-        for message in output.warnings:
-            hooks.warning(message)
-        hooks.progress(tally.progress())
-        for chunk in _chunks(read_documents(origins, input_options), options.chunk_size):
-            _run_chunk(chunk, job, output, tally, hooks)
-            hooks.progress(tally.progress())
-        for message in output.notes():
-            hooks.warning(message)
+        documents = read_documents(origins, input_options)
+        _run_all(_chunks(documents, options.chunk_size), job, output, tally, hooks)
     finally:
         output.close()
     return tally.report(options.output)
 
 
-def _job(options: BatchOptions, engine: Engine, hooks: Hooks) -> Job:
+def _run_all(
+    chunks: Iterable[list[Document]], job: Job, output: Output, tally: Tally, hooks: Hooks
+) -> None:
+    for message in output.warnings:
+        hooks.warning(message)
+    hooks.progress(tally.progress())
+    for chunk in chunks:
+        _run_chunk(chunk, job, output, tally, hooks)
+        hooks.progress(tally.progress())
+    for message in output.notes():
+        hooks.warning(message)
+
+
+def make_job(options: BatchOptions, engine: Engine, hooks: Hooks) -> Job:
     if options.task not in TASKS:
         raise ConfigError(f"unknown task {options.task!r}; choose from {', '.join(TASKS)}")
     if options.chunk_size < 1:
@@ -223,7 +230,7 @@ def _job(options: BatchOptions, engine: Engine, hooks: Hooks) -> Job:
     )
 
 
-def _resume_check(options: BatchOptions, job: Job) -> ResumeCheck:
+def resume_check(options: BatchOptions, job: Job) -> ResumeCheck:
     """The fingerprints of this job's records, and what ``--resume`` trusts (the same
     fingerprint functions serve any executor: see :mod:`lingosum.batch.fingerprint`)."""
     stamper = Stamper(
@@ -244,16 +251,16 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def _run_chunk(
-    chunk: Sequence[Document], job: Job, output: Output, tally: _Tally, hooks: Hooks
+    chunk: Sequence[Document], job: Job, output: Output, tally: Tally, hooks: Hooks
 ) -> None:
     """Skip what is done, fail what cannot run, process the rest together, record all."""
     items: list[Item] = []
     for document in chunk:
-        todo = _todo(document, job, output, tally, hooks)
+        todo = pending_targets(document, job, output, tally, hooks)
         if todo is None:
             continue
         pending, earlier_failed = todo
-        language, error = _language(document, job)
+        language, error = document_language(document, job)
         if error is not None or language is None:
             failed = [job.failure(document, language, t, error or "") for t in pending]
             _record(output, document, failed, tally, earlier_failed)
@@ -263,8 +270,8 @@ def _run_chunk(
         _record(output, item.document, records, tally, item.earlier_failed)
 
 
-def _todo(
-    document: Document, job: Job, output: Output, tally: _Tally, hooks: Hooks
+def pending_targets(
+    document: Document, job: Job, output: Output, tally: Tally, hooks: Hooks
 ) -> tuple[tuple[str, ...], bool] | None:
     """The targets of ``document`` still to do and whether an earlier run failed it, or
     ``None`` (counted as skipped) when nothing is left; shared by every executor."""
@@ -283,7 +290,7 @@ def _record(
     output: Output,
     document: Document,
     records: Sequence[Record],
-    tally: _Tally,
+    tally: Tally,
     earlier_failed: bool,
 ) -> None:
     for record in records:
@@ -291,7 +298,7 @@ def _record(
     tally.count(all(r.ok for r in records) and not earlier_failed, len(records))
 
 
-def _language(document: Document, job: Job) -> tuple[str | None, str | None]:
+def document_language(document: Document, job: Job) -> tuple[str | None, str | None]:
     """(source language, None) or (None, why the document cannot be processed)."""
     if document.error is not None:
         return None, document.error
