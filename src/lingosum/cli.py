@@ -20,6 +20,7 @@ from lingosum.errors import LingosumError
 if TYPE_CHECKING:
     from lingosum.documents import Source
     from lingosum.engine import Engine
+    from lingosum.settings import Settings
 
 # `lingosum` alone prints the help and exits 2, as click does for a group called without a
 # command: it is a usage error. Repeated options: see lingosum.cli_base.
@@ -78,7 +79,7 @@ MaxCharsOpt = Annotated[
 
 def settings_from(
     models: Path | None, offline: bool, device: str, backend: str, compute: str | None
-) -> Any:
+) -> Settings:
     """Build the library's Settings from the common options."""
     from lingosum.settings import Settings
 

@@ -21,6 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from lingosum.engine import Engine
 from lingosum.errors import EngineClosedError, LingosumError, ModelError
 from lingosum.serve.batcher import MicroBatcher, QueueFull
 from lingosum.serve.config import ServeConfig
@@ -31,7 +32,6 @@ from lingosum.serve.jobs import (
     Detected,
     Job,
     JobKey,
-    ServeEngine,
     count_sentences,
     detect_candidates,
     detect_sources,
@@ -55,7 +55,7 @@ Handler = Callable[[Request], Awaitable[Any]]
 class Service:
     """The state the endpoints share: engine, limits, languages and the batcher."""
 
-    def __init__(self, engine: ServeEngine, config: ServeConfig, languages: Languages) -> None:
+    def __init__(self, engine: Engine, config: ServeConfig, languages: Languages) -> None:
         self.engine = engine
         self.config = config
         self.languages = languages
@@ -126,7 +126,7 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-async def translate(service: Service, request: Request) -> Any:
+async def translate(service: Service, request: Request) -> object:
     fields = await read_fields(request)
     service.guard(request, fields)
     texts, is_list = fields.texts("q")
@@ -180,7 +180,7 @@ def _spread(values: list[Any], positions: list[int], fill: list[Any]) -> list[An
     return out
 
 
-async def summarize(service: Service, request: Request) -> Any:
+async def summarize(service: Service, request: Request) -> object:
     fields = await read_fields(request)
     service.guard(request, fields)
     texts, is_list = fields.texts("q")
@@ -219,7 +219,7 @@ def _targets(fields: Fields) -> tuple[list[str], bool]:
     return list(dict.fromkeys(codes)), isinstance(value, str) and "," not in value
 
 
-async def detect(service: Service, request: Request) -> Any:
+async def detect(service: Service, request: Request) -> object:
     fields = await read_fields(request)
     service.guard(request, fields)
     texts, _ = fields.texts("q")
@@ -250,7 +250,7 @@ def frontend_settings(service: Service) -> dict[str, Any]:
     }
 
 
-def create_app(engine: ServeEngine, config: ServeConfig) -> ASGIApp:
+def create_app(engine: Engine, config: ServeConfig) -> ASGIApp:
     """The server app for one engine (which the caller keeps and closes).
 
     Raises:
@@ -258,10 +258,12 @@ def create_app(engine: ServeEngine, config: ServeConfig) -> ASGIApp:
     """
     service = Service(engine, config, offered(engine.registry, config.targets))
 
-    def api(handler: Callable[[Service, Request], Awaitable[Any]]) -> Any:
+    def api(
+        handler: Callable[[Service, Request], Awaitable[object]],
+    ) -> Callable[[Request], Awaitable[Response]]:
         return endpoint(service, lambda request: handler(service, request))
 
-    async def plain(body: Any) -> Any:
+    async def plain(body: object) -> object:
         return body
 
     @contextlib.asynccontextmanager

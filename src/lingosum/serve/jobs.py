@@ -9,42 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
-from typing import Any, Protocol
+from typing import Any
 
-from lingosum.registry import Registry
+from lingosum.engine import Engine
 from lingosum.segment import split_paragraphs, split_sentences
 from lingosum.serve.config import ServeConfig
 from lingosum.serve.limits import ApiError
+from lingosum.summarize.engine import SummarizeOptions, Summary
+from lingosum.translate.engine import TranslateOptions, Translation
 
 TEXT, HTML = "text", "html"
 # LibreTranslate judges a text this short by the detection of all texts of the request.
 SHORT_TEXT_CHARS = 40
-
-
-class ServeEngine(Protocol):
-    """The part of :class:`lingosum.engine.Engine` the server uses."""
-
-    registry: Registry
-
-    def detect(self, text: str, *, top: int = 1) -> Any: ...
-
-    def translate_many(
-        self,
-        texts: Sequence[str],
-        targets: Sequence[str],
-        *,
-        sources: Sequence[str | None] | None = None,
-        options: Any = None,
-    ) -> list[list[Any]]: ...
-
-    def summarize_many(
-        self,
-        texts: Sequence[str],
-        targets: Sequence[str],
-        *,
-        sources: Sequence[str | None] | None = None,
-        options: Any = None,
-    ) -> list[list[Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +52,7 @@ class Detected:
 
 
 def make_runner(
-    engine: ServeEngine, config: ServeConfig
+    engine: Engine, config: ServeConfig
 ) -> Callable[[Hashable, Sequence[Job]], list[Any]]:
     """The batcher's model call: all jobs' texts in one engine call, split back per job.
 
@@ -89,15 +65,16 @@ def make_runner(
             raise TypeError(f"unexpected job key {key!r}")
         texts = [text for job in jobs for text in job.texts]
         sources: list[str | None] = [source for job in jobs for source in job.sources]
+        outputs: list[Sequence[Translation | Summary]] = []
         if key.task == "summarize":
-            outputs = engine.summarize_many(
+            outputs += engine.summarize_many(
                 texts, key.targets, sources=sources, options=summarize_options(key, config)
             )
         elif key.fmt == HTML:
             options = translate_options(replace(key, alternatives=0), config)
-            outputs = _translate_html(engine, texts, sources, key.targets, options)
+            outputs += _translate_html(engine, texts, sources, key.targets, options)
         else:
-            outputs = engine.translate_many(
+            outputs += engine.translate_many(
                 texts,
                 key.targets,
                 sources=sources,
@@ -112,11 +89,9 @@ def make_runner(
     return run
 
 
-def translate_options(key: JobKey, config: ServeConfig) -> Any:
+def translate_options(key: JobKey, config: ServeConfig) -> TranslateOptions:
     """Decoding options: the model batch as large as the batcher's, so that a merged
     batch is one model call; n-best alternatives need as many beams as hypotheses."""
-    from lingosum.translate import TranslateOptions
-
     hypotheses = key.alternatives + 1
     return TranslateOptions(
         num_beams=max(config.beams, hypotheses),
@@ -126,20 +101,18 @@ def translate_options(key: JobKey, config: ServeConfig) -> Any:
     )
 
 
-def summarize_options(key: JobKey, config: ServeConfig) -> Any:
-    from lingosum.summarize import SummarizeOptions
-
+def summarize_options(key: JobKey, config: ServeConfig) -> SummarizeOptions:
     translation = translate_options(JobKey("translate", key.targets), config)
     return SummarizeOptions(key.length, config.beams, translation=translation)
 
 
 def _translate_html(
-    engine: ServeEngine,
+    engine: Engine,
     docs: Sequence[str],
     sources: Sequence[str | None],
     targets: tuple[str, ...],
-    options: Any,
-) -> list[list[Any]]:
+    options: TranslateOptions,
+) -> list[list[Translation]]:
     """Translate HTML documents, keeping their markup, with one engine call for all.
 
     ``translate_html`` asks for a document's text blocks in one call. A first pass only
@@ -199,7 +172,7 @@ def count_sentences(texts: Sequence[str], sources: Sequence[str], fmt: str) -> i
     return max(1, total)
 
 
-def detect_sources(engine: ServeEngine, texts: Sequence[str], fmt: str) -> list[Detected]:
+def detect_sources(engine: Engine, texts: Sequence[str], fmt: str) -> list[Detected]:
     """Each text's language as LibreTranslate reports it for ``source=auto``.
 
     A short text (or one the detector cannot judge) takes the language of all texts of the
@@ -222,7 +195,7 @@ def detect_sources(engine: ServeEngine, texts: Sequence[str], fmt: str) -> list[
     return found
 
 
-def detect_candidates(engine: ServeEngine, text: str, top: int = 3) -> list[Detected]:
+def detect_candidates(engine: Engine, text: str, top: int = 3) -> list[Detected]:
     """The most likely languages of ``text`` (``und`` with confidence 0 when none)."""
     detection = engine.detect(text, top=top)
     if not detection.candidates:
@@ -230,7 +203,7 @@ def detect_candidates(engine: ServeEngine, text: str, top: int = 3) -> list[Dete
     return [Detected(c.language, round(100.0 * c.probability, 1)) for c in detection.candidates]
 
 
-def _detect(engine: ServeEngine, text: str) -> Detected | None:
+def _detect(engine: Engine, text: str) -> Detected | None:
     detection = engine.detect(text, top=1)
     if detection.language == "und":
         return None
