@@ -372,6 +372,20 @@ WEB_CASES = [
     ("name-lowercase", "I met Mr. smith there.", ["I met Mr. smith there."]),
     ("lowercase-non-starter", "He paid $5. more later", ["He paid $5. more later"]),
     ("hard-wrap-kept", "Line one\nline two.", ["Line one line two."]),
+    ("salutation-name", "Visit,\nThanks for your message.", ["Visit,", "Thanks for your message."]),
+    (
+        "salutation-greeting",
+        "Dear All,\nMy name is Visit.",
+        ["Dear All,", "My name is Visit."],
+    ),
+    (
+        "salutation-after-sentence",
+        "Thanks. Cindy,\nPlease forward it.",
+        ["Thanks.", "Cindy,", "Please forward it."],
+    ),
+    ("sign-off", "Best regards,\nVince", ["Best regards,", "Vince"]),
+    ("comma-wrap-kept", "In the morning,\nAdams left.", ["In the morning, Adams left."]),
+    ("comma-lowercase-kept", "Hi John,\nthanks for it.", ["Hi John, thanks for it."]),
 ]
 
 
@@ -384,10 +398,20 @@ def test_split_web_text(text: str, expected: list[str]) -> None:
 
 @pytest.mark.parametrize(
     ("language", "text"),
-    [("az", "Xeyr.Xeyr dedi."), ("ru", "Почему? спросил он."), ("de", "gut. und dann")],
+    [
+        ("az", "Xeyr.Xeyr dedi."),
+        ("ru", "Почему? спросил он."),
+        ("de", "gut. und dann"),
+    ],
 )
 def test_web_rules_are_english_only(language: str, text: str) -> None:
     assert split_sentences(text, language) == [text]
+
+
+def test_salutation_rule_is_english_only() -> None:
+    assert split_sentences("Hallo Anna,\nDanke für alles.", "de") == [
+        "Hallo Anna, Danke für alles."
+    ]
 
 
 @pytest.mark.parametrize(

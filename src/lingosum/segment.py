@@ -102,6 +102,8 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# First words of e-mail greetings and sign-offs ("Dear All," / "Best regards,").
+_GREETINGS = _words("hi hello hey dear thanks thank regards best cheers sincerely yours love")
 _SPEECH_VERBS = _words(
     "said says asked asks added adds told tells wrote writes replied replies explained"
     " continued shouted cried yelled wondered answered"
@@ -279,8 +281,10 @@ def _breaks_after(line: str, following: str, longest: int, rules: _Rules) -> boo
     """Whether the newline between two non-blank lines is a sentence boundary by itself."""
     if _LIST_ITEM.match(following):
         return True
-    if _ENDS_TERMINAL.search(line) or _ENDS_SOFT.search(line):
+    if _ENDS_TERMINAL.search(line):
         return False
+    if _ENDS_SOFT.search(line):
+        return _salutation(line, following, rules)
     case = _start_case(following.lstrip(_OPENERS + "-‐–—"))
     wrapped = longest >= 50 and len(line) >= 0.8 * longest
     if case == "lower":
@@ -289,6 +293,22 @@ def _breaks_after(line: str, following: str, longest: int, rules: _Rules) -> boo
     if case == "caseless":
         return not wrapped
     return True
+
+
+def _salutation(line: str, following: str, rules: _Rules) -> bool:
+    """Whether a line's last clause greets or signs off with a comma ("Hi John," / "Cindy,").
+
+    English web text only (e-mail): a clause of one or two capitalized words (a name) or
+    one opened by a greeting word, ending the line with a comma before a capitalized line,
+    ends its sentence. Elsewhere a comma at the end of a line continues the sentence.
+    """
+    if not rules.lowercase_starters or not line.endswith(","):
+        return False
+    words = re.split(r"[.!?]\s+", line)[-1].split()
+    if len(words) > 3 or _start_case(following.lstrip(_OPENERS)) != "upper":
+        return False
+    names = len(words) <= 2 and all(_start_case(w) == "upper" for w in words)
+    return names or _fold(words[0]) in _GREETINGS
 
 
 def _split_run(text: str, rules: _Rules) -> list[str]:
