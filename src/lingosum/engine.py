@@ -89,6 +89,7 @@ class Engine:
         self._state = threading.Condition()
         self._active = 0
         self._closed = False
+        self._in_call = threading.local()
         if self.settings.backend == "transformers" and self.settings.compute_type:
             self.notify(
                 "--compute-type has no effect with the transformers backend (it computes in "
@@ -119,9 +120,12 @@ class Engine:
             if self._closed:
                 raise EngineClosedError("this lingosum engine is closed; create a new one")
             self._active += 1
+        depth = getattr(self._in_call, "depth", 0)
+        self._in_call.depth = depth + 1
         try:
             yield
         finally:
+            self._in_call.depth = depth
             with self._state:
                 self._active -= 1
                 self._state.notify_all()
@@ -140,7 +144,8 @@ class Engine:
         """
         key = (spec.model, spec.revision)
         with self._state:
-            if self._closed:
+            # A call already in flight when close() began may still load what it needs.
+            if self._closed and not getattr(self._in_call, "depth", 0):
                 raise EngineClosedError("this lingosum engine is closed; create a new one")
             if key in self._models:
                 return self._models[key]
