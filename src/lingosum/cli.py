@@ -115,15 +115,6 @@ def run(action: Callable[[], T]) -> T:
         raise typer.Exit(error.exit_code) from None
 
 
-def read(file: str, quiet: bool, max_chars: int | None = None) -> str:
-    from lingosum.textio import read_input
-
-    source = run(lambda: read_input(file, max_chars=max_chars or None))
-    for message in source.warnings:
-        warn(message, quiet)
-    return source.text
-
-
 def read_document(
     file: str, input_format: str, offline: bool, quiet: bool, max_chars: int
 ) -> Source:
@@ -180,10 +171,10 @@ def detect(
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Say which language a text is written in."""
+    """Say which language a text, file or web page (URL) is written in."""
     from lingosum.detect import detect_language
 
-    text = read(file, quiet)
+    text = read_document(file, "auto", False, quiet, 0).text  # a page: its article's text
     result = run(lambda: detect_language(text, top=top))
     candidates = [{"language": c.language, "probability": c.probability} for c in result.candidates]
     if as_json:
