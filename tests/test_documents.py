@@ -7,8 +7,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import Outcome, run_lingosum
 from lingosum.documents import markdown_text, read_source
 from lingosum.markup.compare import html_structure, markdown_structure, preservation
 
@@ -43,22 +42,15 @@ def site() -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def lingosum(*args: str, models: Path | None = None) -> subprocess.CompletedProcess[str]:
+def lingosum(*args: str, models: Path | None = None) -> Outcome:
     extra = ["--models", str(models)] if models else []
     env = {**os.environ, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
-    return subprocess.run(
-        [sys.executable, "-m", "lingosum", *args, *extra],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        check=False,
-    )
+    return run_lingosum([*args, *extra], env=env, timeout=300)
 
 
 def test_summarize_url_reports_the_article(site: str, models_toml: Path) -> None:
     done = lingosum("summarize", f"{site}/baku-railway.html", "--json", *FAST, models=models_toml)
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["document"]["title"]
     assert result["document"]["url"].endswith("/baku-railway.html")
@@ -78,7 +70,7 @@ def test_translated_html_keeps_its_tree(page: str, tmp_path: Path, models_toml: 
     out = tmp_path / "out.html"
     done = lingosum("translate", str(PAGES / page), "--to", "ru", "-o", str(out), *FAST,
                     models=models_toml)  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.stderr
     before = html_structure((PAGES / page).read_text(encoding="utf-8"))
     after = html_structure(out.read_text(encoding="utf-8"))
     kept = preservation(before, after)
@@ -88,7 +80,7 @@ def test_translated_html_keeps_its_tree(page: str, tmp_path: Path, models_toml: 
 def test_translated_markdown_keeps_its_structure(tmp_path: Path, models_toml: Path) -> None:
     page = PAGES / "news-digest.md"
     done = lingosum("translate", str(page), "--to", "az", "--json", *FAST, models=models_toml)
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.stderr
     translated = json.loads(done.stdout)["text"]
     kept = preservation(
         markdown_structure(page.read_text(encoding="utf-8")), markdown_structure(translated)
@@ -112,7 +104,7 @@ def test_bad_urls_are_one_line(
     site: str, path: str, extra: list[str], message: str, models_toml: Path
 ) -> None:
     done = lingosum("summarize", f"{site}{path}", *extra, *FAST, models=models_toml)
-    assert done.returncode == 2
+    assert done.code == 2
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert message in done.stderr.lower()
@@ -131,7 +123,7 @@ def test_batch_reads_urls_and_html_files_as_their_articles(
         "batch", url, missing, str(folder), "--task", "translate", "--to", "ru",
         "-o", str(out), *FAST, models=models_toml,
     )  # fmt: skip
-    assert done.returncode == 1, done.stderr  # the missing page is a failed record
+    assert done.code == 1, done.stderr  # the missing page is a failed record
     records = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     assert set(records) == {url, missing, "story.html"}
     assert records[url]["status"] == "ok" and records["story.html"]["status"] == "ok"
@@ -140,5 +132,5 @@ def test_batch_reads_urls_and_html_files_as_their_articles(
         "batch", url, str(folder), "--task", "translate", "--to", "ru",
         "-o", str(out), "--resume", *FAST, models=models_toml,
     )  # fmt: skip
-    assert again.returncode == 0, again.stderr
+    assert again.code == 0, again.stderr
     assert len(out.read_text(encoding="utf-8").splitlines()) == 3  # nothing redone

@@ -15,29 +15,10 @@ import pytest
 from lingosum.errors import InputError, ModelError
 from lingosum.markup import find_protected, translate_html
 from lingosum.markup.compare import html_structure, preservation
+from markup_helpers import Recorder, reverse_words, upper
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 HTML_PAGES = sorted(PAGES.glob("*.html"))
-
-
-class Recorder:
-    """A translate callable that applies ``transform`` and records every call."""
-
-    def __init__(self, transform: Callable[[str], str]) -> None:
-        self.transform = transform
-        self.calls: list[list[str]] = []
-
-    def __call__(self, texts: Sequence[str]) -> list[str]:
-        self.calls.append(list(texts))
-        return [self.transform(text) for text in texts]
-
-
-def upper(text: str) -> str:
-    return text.upper()
-
-
-def reverse_words(text: str) -> str:
-    return " ".join(reversed(text.split()))
 
 
 def mapping(table: dict[str, str]) -> Callable[[Sequence[str]], list[str]]:

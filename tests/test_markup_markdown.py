@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,27 +11,10 @@ from lingosum.errors import ModelError
 from lingosum.markup import find_protected, translate_markdown
 from lingosum.markup.compare import markdown_structure, preservation
 from lingosum.markup.mdinline import Misaligned, build_inline, escape_markdown, write_inline
+from markup_helpers import Recorder, reverse_words, upper
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 MD_PAGES = sorted(PAGES.glob("*.md"))
-
-
-class Recorder:
-    def __init__(self, transform: Callable[[str], str]) -> None:
-        self.transform = transform
-        self.calls: list[list[str]] = []
-
-    def __call__(self, texts: Sequence[str]) -> list[str]:
-        self.calls.append(list(texts))
-        return [self.transform(text) for text in texts]
-
-
-def upper(text: str) -> str:
-    return text.upper()
-
-
-def reverse_words(text: str) -> str:
-    return " ".join(reversed(text.split()))
 
 
 @pytest.mark.parametrize("transform", [upper, reverse_words], ids=["upper", "reverse"])

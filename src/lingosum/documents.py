@@ -75,21 +75,36 @@ def read_source(
         FetchError: the URL cannot be fetched (or ``offline``).
         ConfigError: an unknown ``input_format``.
     """
-    from lingosum.fetch import fetch_url, is_url
+    from lingosum.fetch import is_url
     from lingosum.markup import extract_article, resolve_format
     from lingosum.textio import read_input
 
     if is_url(name):
-        fetched = fetch_url(name, offline=offline)
-        fmt = resolve_format(fetched.final_url, fetched.content_type, fetched.text, input_format)
-        if fmt != "html":
-            return Source(fetched.text, fmt, name, warnings=fetched.warnings)
-        page = extract_article(fetched.text, url=fetched.final_url)
-        return Source(page.text, "text", name, page, fetched.warnings)
+        return fetch_source(name, input_format=input_format, offline=offline)
     read = read_input(name, max_chars=max_chars)
     fmt = resolve_format(None if name == "-" else name, None, read.text, input_format)
     article = extract_article(read.text) if fmt == "html" else None
     return Source(read.text, fmt, name, article, read.warnings)
+
+
+def fetch_source(url: str, *, input_format: str = "auto", offline: bool = False) -> Source:
+    """Fetch an http(s) URL: a web page becomes its article (``raw`` is the article's text),
+    anything else the text it serves.
+
+    Raises:
+        FetchError: the URL cannot be fetched (or ``offline``).
+        InputError: a page without article text.
+        ConfigError: an unknown ``input_format``.
+    """
+    from lingosum.fetch import fetch_url
+    from lingosum.markup import extract_article, resolve_format
+
+    fetched = fetch_url(url, offline=offline)
+    fmt = resolve_format(fetched.final_url, fetched.content_type, fetched.text, input_format)
+    if fmt != "html":
+        return Source(fetched.text, fmt, url, warnings=fetched.warnings)
+    page = extract_article(fetched.text, url=fetched.final_url)
+    return Source(page.text, "text", url, page, fetched.warnings)
 
 
 def markdown_text(text: str) -> str:
@@ -123,8 +138,7 @@ def translate_source(
     """
     if source.format == "text":
         return engine.translate_many([source.text], targets, sources=[language], options=options)[0]
-    plain = markdown_text(source.raw) if source.format == "markdown" else source.text
-    detected = engine.source_language(plain, language)
+    detected = engine.source_language(source.text, language)
     return [_translate_markup(engine, source, target, detected, options) for target in targets]
 
 

@@ -248,29 +248,30 @@ def _text_document(origin: Origin, read: Callable[[], bytes], options: InputOpti
 
 
 def _url_document(origin: Origin, options: InputOptions) -> Document:
-    """A web page: its id is the URL, its text the article (or the text it serves); a
-    page that cannot be fetched is a failed record, not the end of the job."""
-    from lingosum.fetch import fetch_url
-    from lingosum.markup import resolve_format
+    """A web page: its id is the URL, its text the article (or the text it serves; see
+    :func:`lingosum.documents.fetch_source`); a page that cannot be fetched is a failed
+    record, not the end of the job."""
+    from lingosum.documents import fetch_source
+    from lingosum.errors import FetchError
 
     url, path = origin.name, f"{origin.path.as_posix()}.txt"
     try:
-        fetched = fetch_url(url, offline=options.offline)
-    except InputError as error:
+        page = fetch_source(url, offline=options.offline)
+    except FetchError as error:
         return Document(url, url, path, error=str(error))
-    if resolve_format(fetched.final_url, fetched.content_type, fetched.text) != "html":
-        return Document(url, url, path, fetched.text, warnings=fetched.warnings)
-    return _article_document(url, url, path, fetched.text, fetched.warnings)
+    except InputError as error:
+        return Document(url, url, path, error=f"{url}: {error}")
+    return Document(url, url, path, page.raw, warnings=page.warnings)
 
 
 def _article_document(
     doc_id: str, source: str, path: str, html: str, warnings: tuple[str, ...]
 ) -> Document:
-    """A document whose text is the article of an HTML page (see lingosum.documents)."""
+    """A document whose text is the article of an HTML file (see lingosum.documents)."""
     from lingosum.markup import extract_article
 
     try:
-        article = extract_article(html, url=source if is_url(source) else None)
+        article = extract_article(html)
     except InputError as error:
         return Document(doc_id, source, path, error=f"{source}: {error}")
     return Document(doc_id, source, path, article.text, warnings=warnings)
