@@ -15,15 +15,20 @@ The plain ``.!?`` regex baseline is scored in the same run for comparison.
 
 Web text (``--web FILE.conllu``, English only): the ``# text =`` lines of a CoNLL-U file
 (e.g. UD English-EWT train or dev, never test) are grouped by ``# newdoc`` and
-``# newpar``; each document is rebuilt with its sentences joined by one space inside a
-paragraph and a newline between paragraphs (``--web-join space`` joins paragraphs with a
-space too), and scored the same way.
+``# newpar``. By default (``--web-join headline``) each document is rebuilt like an NTREX
+document: sentences joined by one space, a sentence without terminal punctuation (a
+signature, a heading, "lol") on its own paragraph. ``--web-join newline`` joins the
+sentences of a paragraph with a space and paragraphs with a newline, whatever their
+punctuation; ``--web-join space`` joins everything with a space. The last two leave many
+boundaries with nothing to see (no punctuation, no line break), which no splitter finds.
+pysbd and sentencex are scored in the same run when they are installed
+(``pip install pysbd sentencex``; neither is a lingosum dependency).
 
 Usage::
 
     python eval/segmentation_eval.py /work/shared/evaldata/mt/ntrex128 \
         [--flores /work/shared/evaldata/mt/flores200_devtest] [--extra] [--errors N]
-    python eval/segmentation_eval.py --web eval/data/ewt_web_heldout.conllu [--errors N]
+    python eval/segmentation_eval.py --web eval/data/ewt_dev_heldout.conllu [--errors N]
 
 This script is not part of the package and is not imported by the tests.
 """
@@ -130,17 +135,41 @@ def conllu_documents(path: Path) -> list[list[list[str]]]:
 
 def web_text(paragraphs: Sequence[Sequence[str]], join: str) -> tuple[str, list[str]]:
     """A document's running text and its reference sentences, in order."""
+    sentences = [s for paragraph in paragraphs for s in paragraph]
+    if join == "headline":
+        return join_document(sentences), sentences
     separator = "\n" if join == "newline" else " "
-    text = separator.join(" ".join(sentences) for sentences in paragraphs)
-    return text, [s for sentences in paragraphs for s in sentences]
+    return separator.join(" ".join(paragraph) for paragraph in paragraphs), sentences
+
+
+def other_splitters() -> dict[str, Splitter]:
+    """pysbd and sentencex, where installed (for comparison only)."""
+    found: dict[str, Splitter] = {}
+    try:
+        import pysbd  # type: ignore[import-not-found]
+
+        segmenter = pysbd.Segmenter(language="en", clean=False)
+        found["pysbd"] = lambda text, language: [s for s in segmenter.segment(text) if s.strip()]
+    except ImportError:
+        pass
+    try:
+        import sentencex  # type: ignore[import-not-found]
+
+        found["sentencex"] = lambda text, language: [
+            s for s in sentencex.segment(language, text) if s.strip()
+        ]
+    except ImportError:
+        pass
+    return found
 
 
 def evaluate_web(path: Path, join: str, show_errors: int) -> None:
-    """Print precision, recall and F1 of both splitters on web-text documents."""
+    """Print precision, recall and F1 of each splitter on web-text documents."""
     documents = conllu_documents(path)
-    print(f"\n{path} ({len(documents)} documents, paragraphs joined by a {join})")
+    print(f"\n{path} ({len(documents)} documents, joined: {join})")
     print(f"{'splitter':<10} {'lang':<4} {'P':>6} {'R':>6} {'F1':>6}")
-    for name, splitter in (("lingosum", lingosum_splitter), ("regex", regex_splitter)):
+    splitters = {"lingosum": lingosum_splitter, "regex": regex_splitter, **other_splitters()}
+    for name, splitter in splitters.items():
         tp = fp = fn = 0
         errors: list[str] = []
         for paragraphs in documents:
@@ -262,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("ntrex_dir", type=Path, nargs="?", help="the ntrex128 directory")
     parser.add_argument("--web", type=Path, action="append", default=[], help="CoNLL-U file")
-    parser.add_argument("--web-join", choices=("newline", "space"), default="newline")
+    parser.add_argument("--web-join", choices=("headline", "newline", "space"), default="headline")
     parser.add_argument(
         "--flores",
         type=Path,

@@ -137,7 +137,9 @@ SENTENCE_CASES: list[tuple[str, str, str, list[str]]] = [
         ["1. First item.", "2. Second item."],
     ),
     ("roman-item", "en", "IV. Results are good. Fine.", ["IV. Results are good.", "Fine."]),
-    ("lowercase-next", "en", "The end. and more", ["The end. and more"]),
+    ("lowercase-next", "en", "The end. and more", ["The end.", "and more"]),
+    ("lowercase-next-ru", "ru", "Конец. и еще", ["Конец. и еще"]),
+    ("lowercase-next-generic", "de", "Das Ende. und mehr", ["Das Ende. und mehr"]),
     (
         "camelcase-next",
         "en",
@@ -349,7 +351,8 @@ WEB_CASES = [
         "Iguazu is in Argentina :) Thanks for asking.",
         ["Iguazu is in Argentina :)", "Thanks for asking."],
     ),
-    ("emoticon-alone", "Wow!! :-) Best meal ever.", ["Wow!!", ":-)", "Best meal ever."]),
+    ("emoticon-after-mark", "Wow!! :-) Best meal ever.", ["Wow!! :-)", "Best meal ever."]),
+    ("emoticon-after-period", "I love her. :) I have a cat.", ["I love her. :)", "I have a cat."]),
     (
         "no-space-after-period",
         "Great product.The delivery was fast.",
@@ -370,7 +373,20 @@ WEB_CASES = [
     ),
     ("pm-lowercase", "Meet at 5 p.m. and bring food.", ["Meet at 5 p.m. and bring food."]),
     ("name-lowercase", "I met Mr. smith there.", ["I met Mr. smith there."]),
-    ("lowercase-non-starter", "He paid $5. more later", ["He paid $5. more later"]),
+    (
+        "lowercase-any-word",
+        "Covert into DVD. give them to a library. seriously.",
+        ["Covert into DVD.", "give them to a library.", "seriously."],
+    ),
+    (
+        "verb-after-bang-not-attribution",
+        "Service was excellent! answered all my questions.",
+        ["Service was excellent!", "answered all my questions."],
+    ),
+    ("attributed-by-name", "Why? asked John.", ["Why? asked John."]),
+    ("comma-after-period", "or affiliates. , 2000 Carr", ["or affiliates. , 2000 Carr"]),
+    ("spaced-domain", "Posted via Newsfeed. Com - Usenet", ["Posted via Newsfeed. Com - Usenet"]),
+    ("postscript", "Thanks again. PS. Love the site!", ["Thanks again.", "PS. Love the site!"]),
     ("hard-wrap-kept", "Line one\nline two.", ["Line one line two."]),
     ("salutation-name", "Visit,\nThanks for your message.", ["Visit,", "Thanks for your message."]),
     (

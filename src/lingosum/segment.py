@@ -55,7 +55,11 @@ _ARMENIAN_STOP = r"(?:(?<=[\u0531-\u0587])|(?<=[\u0531-\u0587][»)])):"
 # Web text: "great.The" (no space after the full stop) and a closing emoticon ":)" also
 # end a sentence.
 _GLUED = r"(?<=[a-z]{2})[.!?](?=[A-Z][a-z])"
-_EMOTICON = r"(?<=\s)(?:[:;=][-']?[()DPp\]\[/|*3]+|<3)(?=\s|$)"
+_SMILEY = r"(?:[:;=][-']?[()DPp\]\[/|*3]+|<3)(?=\s|$)"
+_EMOTICON = rf"(?<=\s){_SMILEY}"
+# A token that never starts a sentence: an emoticon belongs to the sentence before it,
+# a comma continues one, "com" is the rest of a spaced-out domain ("Newsfeed. Com").
+_NEVER_STARTS = re.compile(rf"{_SMILEY}|[,;]|(?:com|net|org)\b", re.IGNORECASE)
 _CANDIDATE = re.compile(
     rf"(?:[{re.escape(_TERMINALS)}]+|{_ARMENIAN_STOP})[{re.escape(_CLOSERS)}]*(?=\s|$)"
     rf"|[{_FULLWIDTH}]+[{re.escape(_CLOSERS)}]*|{_GLUED}|{_EMOTICON}"
@@ -93,8 +97,9 @@ class _Rules:
     ambiguous: frozenset[str]  # end only before a common sentence starter: "u.s", "inc"
     starters: frozenset[str]  # closed-class words that often begin a sentence
     ordinal_dots: bool = False  # "am 29. September": a dot after 1-3 digits marks an ordinal
-    # Web text (e-mail, forums, reviews) starts sentences in lower case: after ``? !`` any
-    # word, after a period these words ("thanks. i will"), begin a sentence.
+    # Web text (e-mail, forums, reviews) starts sentences in lower case. Where this set is
+    # not empty, a lower-case word after ``? !`` or after a period that ends a plain word
+    # begins a sentence; at a line break only these words do ("Let me know\nyou ...").
     lowercase_starters: frozenset[str] = frozenset()
 
 
@@ -104,6 +109,7 @@ def _words(text: str) -> frozenset[str]:
 
 # First words of e-mail greetings and sign-offs ("Dear All," / "Best regards,").
 _GREETINGS = _words("hi hello hey dear thanks thank regards best cheers sincerely yours love")
+_PRONOUNS = _words("i you he she it we they")
 _SPEECH_VERBS = _words(
     "said says asked asks added adds told tells wrote writes replied replies explained"
     " continued shouted cried yelled wondered answered"
@@ -126,13 +132,13 @@ _EN = _Rules(
     nonfinal=_words(
         "mr mrs ms mx dr drs prof gen gens sen sens rep reps gov govs lt col maj sgt capt"
         " cmdr adm rev fr hon pres supt insp det mt ft messrs mme mlle e.g i.e cf vs v viz"
-        " approx dept esp"
+        " approx dept esp ps"
     ),
     before_number=_words(
         "no nos nr p pp vol vols art sec ch fig figs para tel ext ref"
         " jan feb mar apr jun jul aug sep sept oct nov dec"
     ),
-    ambiguous=_words("u.s u.k u.n e.u d.c inc corp ltd co jr sr llc plc bros a.m p.m al st"),
+    ambiguous=_words("u.s u.k u.n e.u d.c inc corp ltd pvt co jr sr llc plc bros a.m p.m al st"),
     starters=_words(
         "the a an he she it they we i you this that these those there here his her its their"
         " our my your but and or so yet however meanwhile also still then now in on at for"
@@ -334,13 +340,15 @@ def _is_boundary(text: str, start: int, match: re.Match[str], rules: _Rules) -> 
     lead = _LEAD.match(text, match.end())
     next_token = _TOKEN.match(text, lead.end() if lead else match.end())
     token = next_token.group() if next_token else ""
+    if _NEVER_STARTS.match(token):
+        return False
     glued = match.end() < len(text) and not text[match.end()].isspace()
     if glued and match.group() in ".!?" and not rules.lowercase_starters:
         return False  # "great.The" is split in English web text only
     case = _start_case(token)
     if case == "lower":
         after = text[match.end() : match.end() + 40]
-        return _lowercase_start(text[start : match.start()], match.group(), token, after, rules)
+        return _lowercase_start(text[start : match.start()], match.group(), after, rules)
     if match.group() != ".":  # '?', '...', '."' or '.)': no abbreviation ends like that
         return True
     gap = _GAP.match(text, match.end())
@@ -348,37 +356,37 @@ def _is_boundary(text: str, start: int, match: re.Match[str], rules: _Rules) -> 
     return _period_ends_sentence(text[start : match.start()], token, case, newline, rules)
 
 
-def _lowercase_start(before: str, mark: str, next_token: str, after: str, rules: _Rules) -> bool:
+def _lowercase_start(before: str, mark: str, after: str, rules: _Rules) -> bool:
     """Whether a sentence ends at ``mark`` although the next word is lower case.
 
-    Only where the rules list lower-case starters (English web text): after ``?`` or
-    ``!`` without a closing quote ("means? where did you") unless a speech verb follows
-    ("Why? she asked"), and after a period that ends
-    a plain word, when the next word is a common starter ("interested. jill" is not,
-    "interested. they haven't" is).
+    Only where the rules list lower-case starters (English web text, where sentences often
+    start in lower case): after ``?`` or ``!`` without a closing quote ("means? where did
+    you") unless the words after attribute it ("Why? she asked", "Why? asked John"), and
+    after a period that ends a plain word ("night. plus we can"), not an abbreviation
+    ("etc. and", "p.m. and", "Mr. smith").
     """
     if not rules.lowercase_starters:
         return False
     if mark.strip("?!") == "":
-        return not _attribution(next_token, after)
+        return not _attribution(after)
     if mark != ".":
         return False
     word = (before.rsplit(maxsplit=1) or [""])[-1].lstrip(_OPENERS)
     key = _fold(word)
     if len(word) < 2 or "." in word or key in rules.nonfinal or key in rules.ambiguous:
         return False
-    if key in rules.before_number or key in _NEVER_BEFORE_LOWERCASE:
-        return False
-    first = _fold(next_token.rstrip(_CLOSERS + ",;:.!?"))
-    return first in rules.lowercase_starters
+    return key not in rules.before_number and key not in _NEVER_BEFORE_LOWERCASE
 
 
-def _attribution(next_token: str, after: str) -> bool:
+def _attribution(after: str) -> bool:
     """Whether the words after a question or exclamation attribute it ("she asked")."""
-    words = [_fold(w) for w in re.findall(r"[^\W\d_]+", after)[:2]]
-    return bool(words) and (
-        words[0] in _SPEECH_VERBS or (len(words) == 2 and words[1] in _SPEECH_VERBS)
+    words = re.findall(r"[^\W\d_]+", after)[:2]
+    if len(words) < 2:
+        return bool(words) and _fold(words[0]) in _SPEECH_VERBS
+    verb_first = _fold(words[0]) in _SPEECH_VERBS and (
+        _start_case(words[1]) == "upper" or _fold(words[1]) in _PRONOUNS
     )
+    return verb_first or _fold(words[1]) in _SPEECH_VERBS
 
 
 def _period_ends_sentence(
