@@ -372,6 +372,12 @@ WEB_CASES = [
         ["We bought pens, paper, etc. and then left."],
     ),
     ("pm-lowercase", "Meet at 5 p.m. and bring food.", ["Meet at 5 p.m. and bring food."]),
+    (
+        "unit-lowercase",
+        "Add 2 tbsp. of sugar, 5 lbs. of rice.",
+        ["Add 2 tbsp. of sugar, 5 lbs. of rice."],
+    ),
+    ("state-lowercase", "Fresno, Calif. officials agreed.", ["Fresno, Calif. officials agreed."]),
     ("name-lowercase", "I met Mr. smith there.", ["I met Mr. smith there."]),
     (
         "lowercase-any-word",

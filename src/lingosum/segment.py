@@ -80,8 +80,13 @@ _LIST_MARKER = re.compile(
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.)*[^\W\d_]{1,2}$")
 _LEAD = re.compile(rf"[\s{re.escape(_OPENERS)}\-‐–—]*")
 _NUMBER = re.compile(r"^[\d.,]*\d$")
-# Abbreviations that end a clause more often than a sentence before a lower-case word.
-_NEVER_BEFORE_LOWERCASE = frozenset(("etc", "al", "vs", "approx", "cf", "ca"))
+# Abbreviations that end a clause more often than a sentence before a lower-case word:
+# "etc. and", units ("5 lbs. of"), US states in news style ("Calif. officials").
+_NEVER_BEFORE_LOWERCASE = frozenset(
+    "etc al vs approx cf ca lbs lb oz hrs yrs mos wks sq tsp tbsp qt gal govt assn univ"
+    " ave blvd hwy calif fla ariz conn mich minn neb nev okla tenn wis wyo colo ala ark"
+    " kan mont".split()
+)
 _TOKEN = re.compile(r"\S*")
 _GAP = re.compile(r"\s*")
 
