@@ -4,6 +4,7 @@
     python eval/evaluate.py segment PATH/TO/ntrex128
     python eval/evaluate.py segment-web PATH/TO/en_ewt-ud-dev.conllu [...]
     python eval/evaluate.py shorttext PATH/TO/evaldata [--split dev|heldout]
+    python eval/evaluate.py shorttext eval/data/tatoeba_short.tsv
     python eval/evaluate.py all     PATH/TO/evaldata
 
 The data is not shipped with lingosum (see each dataset's licence); pass its path.
@@ -34,6 +35,8 @@ def main(argv: list[str]) -> int:
         return segmentation_eval.main([str(path), *rest])
     if command == "segment-web":
         return segmentation_eval.main(["--web", str(path), *rest])
+    if command == "shorttext" and path.suffix == ".tsv":
+        return shorttext_eval.main(["--tsv", str(path), *rest])
     if command == "shorttext":
         return shorttext_eval.main([str(path), *rest])
     langid = langid_eval.main([str(path / "langid" / "langid_10lang.tsv")])
