@@ -94,6 +94,16 @@ WORD_PAIRS = [
     ("de", "das Haus"),
 ]
 
+# Everyday Azerbaijani without ə, q or x (first person, present tense: what a chat has and
+# news lacks), next to its Turkish counterparts.
+EVERYDAY_AZ_TR = [
+    ("az", "Başım ağrıyır."),
+    ("tr", "Başım ağrıyor."),
+    ("az", "Bakıda yaşayıram."),
+    ("az", "Biz restorana getdik."),
+    ("tr", "Ben seni seviyorum."),
+]
+
 # Cases that turn on one rule each.
 RULES = [
     ("az", "Uşaqlar bağçada oynayırdılar."),  # no ə, but q: Azerbaijani, not Turkish
@@ -120,7 +130,7 @@ def test_short_texts(language: str, text: str) -> None:
     assert detect_language(text).language == language
 
 
-@pytest.mark.parametrize(("language", "text"), GREETINGS + WORD_PAIRS)
+@pytest.mark.parametrize(("language", "text"), GREETINGS + WORD_PAIRS + EVERYDAY_AZ_TR)
 def test_greetings_and_word_pairs(language: str, text: str) -> None:
     assert detect_language(text).language == language
 

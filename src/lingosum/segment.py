@@ -80,13 +80,6 @@ _LIST_MARKER = re.compile(
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.)*[^\W\d_]{1,2}$")
 _LEAD = re.compile(rf"[\s{re.escape(_OPENERS)}\-‐–—]*")
 _NUMBER = re.compile(r"^[\d.,]*\d$")
-# Abbreviations that end a clause more often than a sentence before a lower-case word:
-# "etc. and", units ("5 lbs. of"), US states in news style ("Calif. officials").
-_NEVER_BEFORE_LOWERCASE = frozenset(
-    "etc al vs approx cf ca lbs lb oz hrs yrs mos wks sq tsp tbsp qt gal govt assn univ"
-    " ave blvd hwy calif fla ariz conn mich minn neb nev okla tenn wis wyo colo ala ark"
-    " kan mont".split()
-)
 _TOKEN = re.compile(r"\S*")
 _GAP = re.compile(r"\s*")
 
@@ -112,6 +105,13 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Abbreviations that end a clause more often than a sentence before a lower-case word:
+# "etc. and", units ("5 lbs. of"), US states in news style ("Calif. officials").
+_NEVER_BEFORE_LOWERCASE = _words(
+    "etc al vs approx cf ca lbs lb oz hrs yrs mos wks sq tsp tbsp qt gal govt assn univ"
+    " ave blvd hwy calif fla ariz conn mich minn neb nev okla tenn wis wyo colo ala ark"
+    " kan mont"
+)
 # First words of e-mail greetings and sign-offs ("Dear All," / "Best regards,").
 _GREETINGS = _words("hi hello hey dear thanks thank regards best cheers sincerely yours love")
 _PRONOUNS = _words("i you he she it we they")
