@@ -140,6 +140,7 @@ SENTENCE_CASES: list[tuple[str, str, str, list[str]]] = [
     ("lowercase-next", "en", "The end. and more", ["The end.", "and more"]),
     ("lowercase-next-ru", "ru", "Конец. и еще", ["Конец. и еще"]),
     ("lowercase-next-generic", "de", "Das Ende. und mehr", ["Das Ende. und mehr"]),
+    ("com-starts-pt", "pt", "Foi bom. Com isso, acabou.", ["Foi bom.", "Com isso, acabou."]),
     (
         "camelcase-next",
         "en",
@@ -392,6 +393,7 @@ WEB_CASES = [
     ("attributed-by-name", "Why? asked John.", ["Why? asked John."]),
     ("comma-after-period", "or affiliates. , 2000 Carr", ["or affiliates. , 2000 Carr"]),
     ("spaced-domain", "Posted via Newsfeed. Com - Usenet", ["Posted via Newsfeed. Com - Usenet"]),
+    ("net-starts", "Sales rose. Net income fell.", ["Sales rose.", "Net income fell."]),
     ("postscript", "Thanks again. PS. Love the site!", ["Thanks again.", "PS. Love the site!"]),
     ("hard-wrap-kept", "Line one\nline two.", ["Line one line two."]),
     ("salutation-name", "Visit,\nThanks for your message.", ["Visit,", "Thanks for your message."]),

@@ -58,8 +58,10 @@ _GLUED = r"(?<=[a-z]{2})[.!?](?=[A-Z][a-z])"
 _SMILEY = r"(?:[:;=][-']?[()DPp\]\[/|*3]+|<3)(?=\s|$)"
 _EMOTICON = rf"(?<=\s){_SMILEY}"
 # A token that never starts a sentence: an emoticon belongs to the sentence before it,
-# a comma continues one, "com" is the rest of a spaced-out domain ("Newsfeed. Com").
-_NEVER_STARTS = re.compile(rf"{_SMILEY}|[,;]|(?:com|net|org)\b", re.IGNORECASE)
+# a comma continues one.
+_NEVER_STARTS = re.compile(rf"{_SMILEY}|[,;]")
+# English web text: "Com" is the rest of a spaced-out domain ("Posted via Newsfeed. Com").
+_SPACED_DOMAIN = re.compile(r"(?:com|Com|COM)\b")
 _CANDIDATE = re.compile(
     rf"(?:[{re.escape(_TERMINALS)}]+|{_ARMENIAN_STOP})[{re.escape(_CLOSERS)}]*(?=\s|$)"
     rf"|[{_FULLWIDTH}]+[{re.escape(_CLOSERS)}]*|{_GLUED}|{_EMOTICON}"
@@ -345,7 +347,7 @@ def _is_boundary(text: str, start: int, match: re.Match[str], rules: _Rules) -> 
     lead = _LEAD.match(text, match.end())
     next_token = _TOKEN.match(text, lead.end() if lead else match.end())
     token = next_token.group() if next_token else ""
-    if _NEVER_STARTS.match(token):
+    if _NEVER_STARTS.match(token) or (rules.lowercase_starters and _SPACED_DOMAIN.match(token)):
         return False
     glued = match.end() < len(text) and not text[match.end()].isspace()
     if glued and match.group() in ".!?" and not rules.lowercase_starters:
