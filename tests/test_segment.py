@@ -378,6 +378,7 @@ WEB_CASES = [
         "Add 2 tbsp. of sugar, 5 lbs. of rice.",
         ["Add 2 tbsp. of sugar, 5 lbs. of rice."],
     ),
+    ("incl-lowercase", "It costs $5 incl. tax and more.", ["It costs $5 incl. tax and more."]),
     ("state-lowercase", "Fresno, Calif. officials agreed.", ["Fresno, Calif. officials agreed."]),
     ("name-lowercase", "I met Mr. smith there.", ["I met Mr. smith there."]),
     (

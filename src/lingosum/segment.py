@@ -112,7 +112,7 @@ def _words(text: str) -> frozenset[str]:
 _NEVER_BEFORE_LOWERCASE = _words(
     "etc al vs approx cf ca lbs lb oz hrs yrs mos wks sq tsp tbsp qt gal govt assn univ"
     " ave blvd hwy calif fla ariz conn mich minn neb nev okla tenn wis wyo colo ala ark"
-    " kan mont"
+    " kan mont incl excl avg est resp misc"
 )
 # First words of e-mail greetings and sign-offs ("Dear All," / "Best regards,").
 _GREETINGS = _words("hi hello hey dear thanks thank regards best cheers sincerely yours love")
