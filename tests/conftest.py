@@ -62,3 +62,14 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     from lingosum.engine import close_default_engines
 
     close_default_engines()
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """One torch thread: tiny models gain nothing from more, and a shared CI box loses."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

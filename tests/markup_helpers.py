@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from lingosum.markup.compare import Structure, preservation
+
 
 class Recorder:
     """A translate callable that applies ``transform`` and records every call."""
@@ -24,3 +26,13 @@ def upper(text: str) -> str:
 
 def reverse_words(text: str) -> str:
     return " ".join(reversed(text.split()))
+
+
+def assert_structure_kept(before: Structure, after: Structure) -> None:
+    """Every element, attribute, link target and code block of ``before`` is in ``after``."""
+    assert after.elements == before.elements
+    assert after.attributes == before.attributes
+    assert after.links == before.links
+    assert after.code == before.code
+    score = preservation(before, after)
+    assert (score.elements, score.attributes, score.links, score.code) == (1, 1, 1, 1)

@@ -8,7 +8,7 @@ import csv
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +35,7 @@ RUSSIAN = [line for line in LINES if any("\u0400" <= c <= "\u04ff" for c in line
 GEORGIAN = [line for line in LINES if any("\u10a0" <= c <= "\u10ff" for c in line)]
 
 
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """One torch thread: tiny models gain nothing from more, and a shared CI box loses."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture

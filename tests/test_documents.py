@@ -7,9 +7,8 @@ from __future__ import annotations
 import functools
 import json
 import os
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from cli_helpers import Outcome, run_lingosum
 from lingosum.documents import markdown_text, read_source
 from lingosum.markup.compare import html_structure, markdown_structure, preservation
+from local_http import serving
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 FAST = ["--backend", "transformers", "--device", "cpu", "--beams", "1", "-q"]
@@ -29,17 +29,8 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(PAGES))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serving(functools.partial(_Quiet, directory=str(PAGES))) as url:
+        yield url
 
 
 def lingosum(*args: str, models: Path | None = None) -> Outcome:

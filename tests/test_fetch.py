@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from lingosum import __version__
 from lingosum.errors import ConfigError, FetchError, InputError
 from lingosum.fetch import Fetched, fetch_url, is_url
 from lingosum.markup import extract_article, resolve_format
+from local_http import serving
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BIG = 20 * 1024 * 1024
@@ -103,16 +103,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serving(_Handler) as url:
+        yield url
 
 
 def test_fetches_a_page_with_user_agent(server: str) -> None:

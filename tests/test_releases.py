@@ -8,10 +8,9 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from conftest import write_models_toml
 from lingosum import modelstore, releases
 from lingosum.errors import ConfigError, ModelCorruptError, ModelError
 from lingosum.registry import DEFAULT_TRANSLATORS, ModelSpec, load_registry
+from local_http import serving
 from model_factory import make_marian_release
 
 TEXT = "The ministers met in Baku. They talked about trade.\n"
@@ -36,25 +36,12 @@ def release_zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 class Served:
-    """A folder served over HTTP on 127.0.0.1, counting the GET requests per path."""
+    """A folder served over HTTP on 127.0.0.1 that records the paths it was asked for."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, url: str, gets: list[str]) -> None:
         self.folder = folder
-        self.gets: list[str] = []
-        outer = self
-
-        class Handler(SimpleHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
-                outer.gets.append(self.path)
-                super().do_GET()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=folder))
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.url = url
+        self.gets = gets
 
     def put(self, source: Path, name: str = "tiny.zip") -> str:
         shutil.copyfile(source, self.folder / name)
@@ -65,10 +52,18 @@ class Served:
 def served(tmp_path: Path) -> Iterator[Served]:
     folder = tmp_path / "www"
     folder.mkdir()
-    server = Served(folder)
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+    gets: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            gets.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serving(partial(Handler, directory=folder)) as url:
+        yield Served(folder, url, gets)
 
 
 def spec_for(url: str, sha256: str | None = None) -> ModelSpec:
